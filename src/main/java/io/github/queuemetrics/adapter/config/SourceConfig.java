@@ -1,0 +1,82 @@
+package io.github.queuemetrics.adapter.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * One validated entry of {@code sources:}. Built only by {@link ConfigLoader}, which has already
+ * checked every field, filled in defaults and resolved {@code ${VAR}} references.
+ *
+ * @param name            [a-z0-9-]+, the {@code source} label
+ * @param type            broker layout
+ * @param amqpUri         RabbitMQ only: amqp(s)://user:pass@host:port/vhost
+ * @param managementUri   RabbitMQ only, optional: http(s)://host:15672 (credentials from amqpUri unless given)
+ * @param vhosts          RabbitMQ only: vhosts to poll; defaults to the amqpUri vhost
+ * @param uri             Redis sources: redis(s)://[user:pass@]host:port/db
+ * @param queues          fixed queue names (empty when {@code queuePattern} is used)
+ * @param queuePattern    regex over discovered queue names, re-evaluated every poll; null with {@code queues}
+ * @param workers         which workers to track
+ * @param namespaces      namespaces whose HPAs may read this source; empty = all
+ * @param pollInterval    how often the broker is polled
+ * @param maxStaleness    how long the last good values are served after polls start failing
+ * @param prioritySteps   celery-redis only: kombu priority_steps, default [0, 3, 6, 9]
+ * @param separator       celery-redis only: kombu sep, default "\u0006\u0016"
+ * @param keyPrefix       celery-redis only: kombu global_keyprefix, default ""
+ */
+public record SourceConfig(
+        String name,
+        SourceType type,
+        URI amqpUri,
+        URI managementUri,
+        List<String> vhosts,
+        URI uri,
+        List<String> queues,
+        Pattern queuePattern,
+        WorkerKind workers,
+        List<String> namespaces,
+        Duration pollInterval,
+        Duration maxStaleness,
+        List<Integer> prioritySteps,
+        String separator,
+        String keyPrefix) {
+
+    public static final List<Integer> DEFAULT_PRIORITY_STEPS = List.of(0, 3, 6, 9);
+    public static final String DEFAULT_SEPARATOR = "\u0006\u0016";
+
+    public SourceConfig {
+        vhosts = vhosts == null ? List.of() : List.copyOf(vhosts);
+        queues = queues == null ? List.of() : List.copyOf(queues);
+        namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
+        prioritySteps = prioritySteps == null ? DEFAULT_PRIORITY_STEPS : List.copyOf(prioritySteps);
+        separator = separator == null ? DEFAULT_SEPARATOR : separator;
+        keyPrefix = keyPrefix == null ? "" : keyPrefix;
+        workers = workers == null ? WorkerKind.NONE : workers;
+    }
+
+    public Optional<URI> management() {
+        return Optional.ofNullable(managementUri);
+    }
+
+    /** True when the HPA of {@code namespace} may read this source's queues. */
+    public boolean visibleTo(String namespace) {
+        return namespaces.isEmpty() || namespaces.contains(namespace);
+    }
+
+    /** True for a fixed queue list, false for discovery by {@code queuePattern}. */
+    public boolean fixedQueues() {
+        return queuePattern == null;
+    }
+
+    @Override
+    public String toString() {
+        return "SourceConfig[name=" + name + ", type=" + type.configName()
+                + ", amqpUri=" + Secrets.redact(amqpUri) + ", managementUri=" + Secrets.redact(managementUri)
+                + ", vhosts=" + vhosts + ", uri=" + Secrets.redact(uri) + ", queues=" + queues
+                + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
+                + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
+                + ", maxStaleness=" + maxStaleness + "]";
+    }
+}

@@ -1,0 +1,20 @@
+package io.github.queuemetrics.adapter.store;
+
+import io.github.queuemetrics.adapter.model.QueueMetric;
+
+/** Explains, in a 404 message, what configuration a metric needs when a source does not measure it. */
+final class MetricAvailability {
+
+    private MetricAvailability() {
+    }
+
+    static String requirement(QueueMetric metric) {
+        return switch (metric) {
+            case UNACKED -> "managementUri on RabbitMQ sources";
+            case RUNNING -> "workers: celery (Celery sources) or an rq source";
+            case ARRIVAL_RATE, COMPLETION_RATE -> "managementUri on RabbitMQ sources, or workers: tracking on Redis sources";
+            case WORKERS_TOTAL, WORKERS_BUSY, WORKERS_UTILIZATION, OLDEST_AGE_SECONDS -> "workers: celery|rq on the source";
+            default -> "a source that reports it";
+        };
+    }
+}
