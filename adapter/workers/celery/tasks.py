@@ -1,0 +1,30 @@
+"""A small Celery worker app used by the examples and the integration tests.
+
+Configured from the environment so one file serves both brokers and both ack modes:
+  CELERY_BROKER_URL          amqp://guest:guest@localhost:5672//  or  redis://localhost:6379/0
+  CELERY_ACKS_LATE           1 to acknowledge after the task ran (default: early ack, Celery's default)
+  CELERY_PREFETCH_MULTIPLIER worker_prefetch_multiplier (default 1)
+  CELERY_TASK_EVENTS         1 to send task events (like `celery worker -E`)
+"""
+import os
+import time
+
+from celery import Celery
+
+app = Celery("tasks", broker=os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@localhost:5672//"))
+app.conf.update(
+    task_acks_late=os.environ.get("CELERY_ACKS_LATE") == "1",
+    worker_prefetch_multiplier=int(os.environ.get("CELERY_PREFETCH_MULTIPLIER", "1")),
+    worker_send_task_events=os.environ.get("CELERY_TASK_EVENTS") == "1",
+    task_default_queue="celery",
+    task_ignore_result=True,
+    result_backend=None,
+    broker_connection_retry_on_startup=True,
+)
+
+
+@app.task(name="tasks.sleep")
+def sleep(seconds):
+    """Holds a worker slot for `seconds`: the shape of a network-bound task."""
+    time.sleep(float(seconds))
+    return seconds

@@ -1,0 +1,21 @@
+"""Enqueue tasks.sleep with the real RQ client; prints one job id per line.
+
+usage: enqueue.py --redis redis://localhost:6379/1 --queue Q [--count N] [--seconds S]
+"""
+import argparse
+
+from redis import Redis
+from rq import Queue
+
+import tasks
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--redis", required=True)
+parser.add_argument("--queue", required=True)
+parser.add_argument("--count", type=int, default=1)
+parser.add_argument("--seconds", type=float, default=0.0)
+args = parser.parse_args()
+
+queue = Queue(args.queue, connection=Redis.from_url(args.redis))
+for _ in range(args.count):
+    print(queue.enqueue(tasks.sleep, args.seconds).id, flush=True)
