@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Brings up what the adapter and its tests need on a Debian machine, idempotently:
+# RabbitMQ with the management plugin, Redis, and Debian's Celery and RQ for the example workers.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! /usr/bin/python3 -c 'import celery, rq, redis' 2>/dev/null; then
+  echo "setup: installing Debian's python3-celery, python3-rq and python3-redis"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-celery python3-rq python3-redis >/dev/null
+fi
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {
+  for _ in $(seq 1 60); do port_open "$1" && return 0; sleep 1; done
+  echo "setup: nothing listens on port $1 after 60 s ($2)" >&2; return 1
+}
+
+if ! port_open 6379; then
+  echo "setup: starting Redis"
+  command -v redis-server >/dev/null || { as_root apt-get update -qq; as_root apt-get install -y -qq redis-server >/dev/null; }
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  wait_port 6379 redis
+fi
+
+if ! port_open 5672; then
+  echo "setup: starting RabbitMQ"
+  command -v rabbitmq-server >/dev/null || { as_root apt-get update -qq; as_root apt-get install -y -qq rabbitmq-server >/dev/null; }
+  as_root rabbitmq-server -detached
+  wait_port 5672 rabbitmq
+fi
+
+# Debian ships the management plugin disabled; the adapter's unacked counts and rates need it.
+if ! port_open 15672; then
+  echo "setup: enabling the RabbitMQ management plugin"
+  as_root rabbitmq-plugins enable rabbitmq_management >/dev/null
+  wait_port 15672 rabbitmq-management
+fi
+echo "setup: RabbitMQ (5672, management 15672), Redis (6379) and Celery/RQ are ready"
