@@ -158,6 +158,37 @@ class RqSourceIT {
         }
     }
 
+    @Test
+    void tenThousandQueuesInOnePoll() throws Exception {
+        List<String> queues = new java.util.ArrayList<>();
+        redis.clients.jedis.Pipeline p = admin.pipelined();
+        for (int i = 0; i < 10_000; i++) {
+            String q = "rq-it-many-" + i;
+            queues.add(q);
+            if (i % 100 == 0) {
+                for (int j = 0; j < 3; j++) {
+                    p.rpush("rq:queue:" + q, q + "-job-" + j);
+                }
+                p.hset("rq:job:" + q + "-job-0", "enqueued_at", "2020-01-01T00:00:00.000000Z");
+            }
+        }
+        p.sync();
+        try (RqSource source = new RqSource(config("rq-it-many", uri, queues, null))) {
+            source.poll();
+            long started = System.nanoTime();
+            SourceSnapshot s = source.poll();
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertThat(s.queues()).hasSize(10_000);
+            assertThat(value(s, "rq-it-many-0", QueueMetric.READY)).isEqualTo(3);
+            assertThat(value(s, "rq-it-many-9900", QueueMetric.OUTSTANDING)).isEqualTo(3);
+            assertThat(value(s, "rq-it-many-9900", QueueMetric.OLDEST_AGE_SECONDS)).isGreaterThan(1e8);
+            assertThat(value(s, "rq-it-many-9999", QueueMetric.READY)).isZero();
+            assertThat(value(s, "rq-it-many-9999", QueueMetric.COMPLETION_RATE)).isZero();
+            System.out.printf("10,000 queues polled in %.3f s%n", seconds);
+            assertThat(seconds).as("a generous bound on a busy 2-core machine").isLessThan(10);
+        }
+    }
+
     private String clientIdNamed(String name) {
         for (String line : admin.clientList().split("\n")) {
             if (line.contains(" name=" + name + " ")) {
