@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Queue metrics of RQ (python-rq 1.x and 2.x) read from its Redis keys.
@@ -79,8 +78,9 @@ public final class RqSource implements QueueSource {
     public SourceSnapshot poll() throws IOException {
         try {
             return pollOnce(connection.get());
-        } catch (JedisException | ClassCastException e) {
-            // a reply of the wrong type (someone else's key under an RQ name) also lands here
+        } catch (RuntimeException e) {
+            // JedisException for network, auth and WRONGTYPE replies (someone else's key under an
+            // RQ name); anything else also leaves the connection in an unknown state: drop it
             connection.discard();
             throw new IOException("rq source " + config.name() + ": cannot read " + connection.description() + ": "
                     + Secrets.redact(String.valueOf(e.getMessage())), e);
