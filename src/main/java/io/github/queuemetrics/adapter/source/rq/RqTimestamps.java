@@ -13,9 +13,10 @@ import java.util.regex.Pattern;
  * Parses RQ job timestamps ({@code enqueued_at}, {@code created_at}).
  *
  * <p>RQ writes {@code %Y-%m-%dT%H:%M:%S.%fZ} (UTC, microseconds); older releases wrote
- * {@code %Y-%m-%dT%H:%M:%SZ}. Other clients and versions have been seen writing an explicit
- * offset ({@code +00:00}), a space instead of {@code T}, no zone at all (RQ means UTC), or
- * epoch seconds. All of those are accepted; anything else is empty rather than a guess.
+ * {@code %Y-%m-%dT%H:%M:%SZ} (rq/utils.py utcparse reads both). To be lenient with other
+ * writers (hand-made or third-party clients) this also accepts an explicit offset
+ * ({@code +00:00}), a space instead of {@code T}, no zone at all (read as UTC, as RQ means) and
+ * epoch seconds. Anything else is empty rather than a guess.
  */
 final class RqTimestamps {
 
