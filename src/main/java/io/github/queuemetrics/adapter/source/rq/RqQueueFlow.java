@@ -1,0 +1,81 @@
+package io.github.queuemetrics.adapter.source.rq;
+
+import io.github.queuemetrics.adapter.source.rate.SlidingWindowRate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalDouble;
+
+/**
+ * Completions and arrivals of one queue across polls, turned into per-second rates over a
+ * sliding window.
+ *
+ * <p>Completions: RQ records a finished job in {@code rq:finished:<q>} and a failed one in
+ * {@code rq:failed:<q>}, each scored by its expiry (end time + result/failure TTL). Counting
+ * the members beyond a fixed horizon {@code h} (a time after the next poll) at two polls gives
+ * exactly the jobs that finished in between: no member beyond {@code h} can expire (RQ's cleanup
+ * removes only scores up to "now"), and every job finishing after the first count lands beyond
+ * {@code h} as long as its TTL exceeds the horizon lead ({@link RqCompletionHorizon}). A job whose
+ * entry is deleted or requeued by hand makes the difference smaller; each registry's delta is
+ * floored at 0, so such an edit can hide completions but never invent them.
+ *
+ * <p>Arrivals: every job that arrives either finishes or is still outstanding, so
+ * arrivals = completions + (outstanding now - outstanding before), floored at 0 per step.
+ */
+final class RqQueueFlow {
+
+    /** Registry sizes beyond the horizon that was current at the previous poll. */
+    record RegistryCounts(long finished, long failed) {
+    }
+
+    private final SlidingWindowRate completions;
+    private final SlidingWindowRate arrivals;
+    private double completedTotal;
+    private double arrivedTotal;
+    private RegistryCounts beyondHorizon;
+    private long lastOutstanding = -1;
+
+    RqQueueFlow(Duration window) {
+        this.completions = new SlidingWindowRate(window);
+        this.arrivals = new SlidingWindowRate(window);
+    }
+
+    /** True when the previous poll left counts that this poll can be compared with. */
+    boolean hasBaseline() {
+        return beyondHorizon != null && lastOutstanding >= 0;
+    }
+
+    /**
+     * Takes one poll's numbers.
+     *
+     * @param at              the poll time
+     * @param atOldHorizon    registry counts beyond the previous horizon, measured now; null when there
+     *                        is no usable previous horizon (first poll, or a gap longer than its lead)
+     * @param atNewHorizon    registry counts beyond the horizon the next poll will use
+     * @param outstanding     ready + unacked + running now
+     */
+    void update(Instant at, RegistryCounts atOldHorizon, RegistryCounts atNewHorizon, long outstanding) {
+        if (atOldHorizon == null || !hasBaseline()) {
+            // nothing to compare with: start the windows again rather than bridge an unknown gap
+            completions.clear();
+            arrivals.clear();
+        } else {
+            long completed = Math.max(0, atOldHorizon.finished() - beyondHorizon.finished())
+                    + Math.max(0, atOldHorizon.failed() - beyondHorizon.failed());
+            long arrived = Math.max(0, completed + outstanding - lastOutstanding);
+            completedTotal += completed;
+            arrivedTotal += arrived;
+        }
+        completions.record(at, completedTotal);
+        arrivals.record(at, arrivedTotal);
+        beyondHorizon = atNewHorizon;
+        lastOutstanding = outstanding;
+    }
+
+    OptionalDouble completionRate() {
+        return completions.perSecond();
+    }
+
+    OptionalDouble arrivalRate() {
+        return arrivals.perSecond();
+    }
+}
