@@ -117,8 +117,11 @@ public final class PythonProcess implements AutoCloseable {
 
     /** SIGKILL, as when a pod is OOM-killed: the worker gets no chance to say goodbye. */
     public void kill() {
+        // Take the children first: once the parent is dead they are re-parented to init and
+        // descendants() no longer finds them (rq's --with-scheduler child survived that way).
+        List<ProcessHandle> children = process.descendants().toList();
         process.destroyForcibly();
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        children.forEach(ProcessHandle::destroyForcibly);
     }
 
     public boolean waitFor(Duration timeout) {

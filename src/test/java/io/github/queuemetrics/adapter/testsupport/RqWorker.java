@@ -18,8 +18,17 @@ public final class RqWorker implements AutoCloseable {
 
     /** Starts `rq worker` named {@code name} on {@code queues} and waits until it listens. */
     public static RqWorker start(String redisUrl, String name, String... queues) {
+        return start(redisUrl, name, List.of(), queues);
+    }
+
+    /**
+     * Same, with extra `rq worker` options before the queue names, e.g.
+     * {@code List.of("--worker-ttl", "5")} (rq 1.13 has --worker-ttl and --job-monitoring-interval).
+     */
+    public static RqWorker start(String redisUrl, String name, List<String> options, String... queues) {
         List<String> args = new ArrayList<>(List.of("-m", "rq.cli", "worker", "--url", redisUrl, "--name", name,
                 "--with-scheduler"));
+        args.addAll(options);
         args.addAll(List.of(queues));
         PythonProcess p = PythonProcess.start(PythonProcess.WORKERS.resolve("rq"), Map.of(), name,
                 args.toArray(String[]::new));
