@@ -1,0 +1,190 @@
+package io.github.queuemetrics.adapter.source.rabbitmq;
+
+import io.github.queuemetrics.adapter.config.Secrets;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Lists the queues of one vhost through the RabbitMQ management API: {@code GET /api/queues/{vhost}}
+ * with only the columns the adapter reads, page by page ({@code page_size} at most 500, the
+ * plugin's cap) until {@code page_count}. That is one request per vhost per poll for up to 500
+ * queues, however many queues are configured (KEDA makes one request per queue and cannot page).
+ *
+ * <p>Blocking; uses the JDK HttpClient forced to HTTP/1.1 (its h2c upgrade attempt makes the
+ * management plugin drop the connection). Every request is bounded by {@code timeout} as a whole,
+ * body included. Error messages name the URI without its password and never the Authorization header.
+ *
+ * <p>The user needs the {@code monitoring} tag, or {@code management} plus permissions on the vhost.
+ */
+final class ManagementApiClient {
+
+    /** The management plugin rejects larger pages with 400 invalid_pagination_parameters. */
+    static final int MAX_PAGE_SIZE = 500;
+
+    /**
+     * What each queue object holds: name and vhost, the counts, and the publish/ack rates. The
+     * {@code avg_rate} fields exist because of {@code msg_rates_age=60}: the mean rate over the
+     * last minute, as the contract defines the rates; {@code rate} (the last 5 s interval) is the
+     * fallback for a plugin that does not answer {@code avg_rate}.
+     */
+    static final String COLUMNS = String.join(",",
+            "name", "vhost", "messages_ready", "messages_unacknowledged", "consumers",
+            "message_stats.publish_details.rate", "message_stats.publish_details.avg_rate",
+            "message_stats.ack_details.rate", "message_stats.ack_details.avg_rate");
+
+    /** How many times a listing is restarted when the queue set changes between its pages. */
+    private static final int LISTING_ATTEMPTS = 3;
+
+    private final URI base;
+    private final String authorization;
+    private final String user;
+    private final Duration timeout;
+    private final int pageSize;
+    private final HttpClient http;
+
+    ManagementApiClient(URI managementUri, RabbitMqUris.Credentials credentials, Duration timeout, int pageSize) {
+        if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+            throw new IllegalArgumentException("page size must be 1.." + MAX_PAGE_SIZE + ": " + pageSize);
+        }
+        this.base = withoutUserInfo(managementUri);
+        this.user = credentials.user();
+        this.authorization = "Basic " + Base64.getEncoder().encodeToString(
+                (credentials.user() + ":" + credentials.password()).getBytes(StandardCharsets.UTF_8));
+        this.timeout = timeout;
+        this.pageSize = pageSize;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** Every queue of {@code vhost}, following all pages. */
+    List<ManagementQueue> listQueues(String vhost) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            ManagementQueuesPage first = fetchPage(vhost, 1);
+            List<ManagementQueue> all = new ArrayList<>(first.queues());
+            boolean consistent = true;
+            for (int page = 2; page <= first.pageCount(); page++) {
+                ManagementQueuesPage next = fetchPage(vhost, page);
+                if (next.pageCount() != first.pageCount() || next.filteredCount() != first.filteredCount()) {
+                    consistent = false; // a queue came or went between pages: items shifted
+                    break;
+                }
+                all.addAll(next.queues());
+            }
+            if (consistent) {
+                return all;
+            }
+            if (attempt == LISTING_ATTEMPTS) {
+                throw new IOException("the queues of vhost '" + vhost + "' kept changing while "
+                        + describe() + " was paging through them (" + attempt + " attempts)");
+            }
+        }
+    }
+
+    /** {@code GET /api/queues/{vhost}?page=N...} and its parse. */
+    ManagementQueuesPage fetchPage(String vhost, int page) throws IOException, InterruptedException {
+        URI uri = queuesPageUri(vhost, page);
+        HttpRequest request = HttpRequest.newBuilder(uri)
+                .header("Authorization", authorization)
+                .header("Accept", "application/json")
+                .timeout(timeout)
+                .GET()
+                .build();
+        HttpResponse<byte[]> response = send(request, vhost);
+        int status = response.statusCode();
+        if (status == 200) {
+            try {
+                return ManagementQueuesParser.parse(response.body(), vhost);
+            } catch (IOException e) {
+                throw new IOException(describe() + " answered an unreadable queue list for vhost '" + vhost
+                        + "': " + e.getMessage(), e);
+            }
+        }
+        String body = snippet(response.body());
+        if (status == 401) {
+            throw new IOException(describe() + " rejected the credentials of user '" + user + "' (401 " + body + ")");
+        }
+        if (status == 404) {
+            throw new IOException(describe() + ": vhost '" + vhost + "' does not exist (404 " + body + ")");
+        }
+        throw new IOException(describe() + " answered " + status + " to GET " + uri.getRawPath() + ": " + body);
+    }
+
+    /**
+     * {@code {base}/api/queues/{vhost}?page=..&page_size=..&...}; the vhost is one encoded path
+     * segment ({@code /} is {@code %2F}), and a base path (a {@code management.path_prefix} or an
+     * ingress prefix) is kept.
+     */
+    URI queuesPageUri(String vhost, int page) {
+        String basePath = base.getRawPath() == null ? "" : base.getRawPath();
+        if (basePath.endsWith("/")) {
+            basePath = basePath.substring(0, basePath.length() - 1);
+        }
+        String query = "page=" + page + "&page_size=" + pageSize + "&sort=name"
+                + "&msg_rates_age=60&msg_rates_incr=5"
+                + "&columns=" + COLUMNS;
+        return URI.create(base.getScheme() + "://" + base.getRawAuthority() + basePath
+                + "/api/queues/" + RabbitMqUris.encodePathSegment(vhost) + "?" + query);
+    }
+
+    int pageSize() {
+        return pageSize;
+    }
+
+    private HttpResponse<byte[]> send(HttpRequest request, String vhost) throws IOException, InterruptedException {
+        // sendAsync + a bounded get: the request timeout alone stops at the response headers,
+        // this also bounds a body that trickles in.
+        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        try {
+            return future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new IOException(describe() + " did not answer within " + timeout.toMillis() + " ms (vhost '"
+                    + vhost + "')", e);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            String what = cause instanceof java.net.http.HttpTimeoutException
+                    ? "did not answer within " + timeout.toMillis() + " ms"
+                    : "is unreachable: " + cause.getClass().getSimpleName()
+                            + (cause.getMessage() == null ? "" : " " + Secrets.redact(cause.getMessage()));
+            throw new IOException(describe() + " " + what + " (vhost '" + vhost + "')", cause);
+        }
+    }
+
+    /** "management API http://host:15672" : the base URI, never credentials. */
+    String describe() {
+        return "management API " + base;
+    }
+
+    private static String snippet(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8).replaceAll("\\s+", " ").strip();
+        text = Secrets.redact(text);
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    }
+
+    private static URI withoutUserInfo(URI uri) {
+        if (uri.getRawUserInfo() == null) {
+            return uri;
+        }
+        String authority = uri.getRawAuthority();
+        authority = authority.substring(authority.lastIndexOf('@') + 1);
+        return URI.create(uri.getScheme() + "://" + authority + (uri.getRawPath() == null ? "" : uri.getRawPath()));
+    }
+}

@@ -1,0 +1,171 @@
+package io.github.queuemetrics.adapter.source.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.github.queuemetrics.adapter.config.Secrets;
+import java.io.IOException;
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Counts queues of one vhost over AMQP with a passive {@code queue.declare}: its
+ * {@code declare-ok} carries {@code message_count} (ready messages only: unacknowledged ones are
+ * not in it) and {@code consumer_count}. Live numbers, no management plugin needed.
+ *
+ * <p>One long-lived connection, opened by the first count and reopened by the next count after a
+ * failure. Automatic recovery is off on purpose: a count during an outage must fail (so the
+ * adapter serves its last values and then errors) rather than wait for a background recovery.
+ *
+ * <p>A missing queue makes the broker close the channel with {@code 404 NOT_FOUND}; that queue is
+ * reported as missing (the source turns it into 0) and the next queue gets a fresh channel. A
+ * channel is reused while no 404 closes it: a fresh channel per queue would cost two more round
+ * trips per queue for the same answer.
+ */
+final class PassiveDeclareCounter implements AutoCloseable {
+
+    /** What a passive declare says about one existing queue. */
+    record QueueCount(long ready, long consumers) {
+    }
+
+    private final ConnectionFactory factory;
+    private final String connectionName;
+    private final String description;
+    private Connection connection;
+
+    /**
+     * @param amqpUri        amqp(s)://user:pass@host:port/vhost; its vhost is replaced by {@code vhost}
+     * @param vhost          the vhost whose queues this counter declares
+     * @param connectionName client-provided connection name, shown by the management UI and rabbitmqctl
+     * @param timeout        connection, handshake and per-RPC timeout
+     */
+    PassiveDeclareCounter(URI amqpUri, String vhost, String connectionName, Duration timeout) {
+        this.connectionName = connectionName;
+        this.description = "AMQP " + Secrets.redact(amqpUri) + " (vhost '" + vhost + "')";
+        this.factory = new ConnectionFactory();
+        try {
+            factory.setUri(amqpUri);
+            if ("amqps".equalsIgnoreCase(amqpUri.getScheme())) {
+                // setUri alone trusts every certificate: use the JVM's trust store and check the host name.
+                factory.useSslProtocol(SSLContext.getDefault());
+                factory.enableHostnameVerification();
+            }
+        } catch (GeneralSecurityException | java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("invalid amqpUri " + Secrets.redact(amqpUri) + ": " + e.getMessage(), e);
+        }
+        factory.setVirtualHost(vhost);
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        factory.setConnectionTimeout(millis);
+        factory.setHandshakeTimeout(millis);
+        factory.setShutdownTimeout(millis);
+        factory.setChannelRpcTimeout(millis);
+        factory.setRequestedHeartbeat(30);
+        factory.setAutomaticRecoveryEnabled(false);
+        factory.setTopologyRecoveryEnabled(false);
+    }
+
+    /**
+     * Declares each queue passively. The answer maps every queue of {@code queues} that exists to
+     * its count and leaves missing queues out. Throws when the broker cannot be reached or any
+     * declare fails for another reason than 404; the connection is then dropped and the next call
+     * opens a new one.
+     */
+    synchronized Map<String, QueueCount> count(List<String> queues) throws IOException {
+        Connection conn = connection();
+        Map<String, QueueCount> counts = new LinkedHashMap<>();
+        Channel channel = null;
+        try {
+            for (String queue : queues) {
+                if (channel == null || !channel.isOpen()) {
+                    channel = conn.createChannel();
+                    if (channel == null) {
+                        throw new IOException("no free channel");
+                    }
+                }
+                try {
+                    AMQP.Queue.DeclareOk ok = channel.queueDeclarePassive(queue);
+                    counts.put(queue, new QueueCount(ok.getMessageCount(), ok.getConsumerCount()));
+                } catch (IOException e) {
+                    if (!isNotFound(e)) {
+                        throw e;
+                    }
+                    channel = null; // the broker closed it with the 404
+                }
+            }
+            closeQuietly(channel);
+            return counts;
+        } catch (IOException | RuntimeException e) {
+            dropConnection();
+            throw new IOException(description + ": passive queue.declare failed: " + reason(e), e);
+        }
+    }
+
+    /** True while the long-lived connection is open (for tests and diagnostics). */
+    synchronized boolean connected() {
+        return connection != null && connection.isOpen();
+    }
+
+    @Override
+    public synchronized void close() {
+        dropConnection();
+    }
+
+    private Connection connection() throws IOException {
+        if (connection != null && connection.isOpen()) {
+            return connection;
+        }
+        dropConnection();
+        try {
+            connection = factory.newConnection(connectionName);
+            return connection;
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            throw new IOException(description + ": cannot connect: " + reason(e), e);
+        }
+    }
+
+    private void dropConnection() {
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            try {
+                c.abort(1000); // closes quietly, also a connection that is already dead
+            } catch (RuntimeException ignored) {
+                // nothing more to release
+            }
+        }
+    }
+
+    /** The channel-level 404 NOT_FOUND a passive declare of a missing queue gets. */
+    static boolean isNotFound(IOException e) {
+        return e.getCause() instanceof ShutdownSignalException sse && !sse.isHardError()
+                && sse.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == 404;
+    }
+
+    private static void closeQuietly(Channel channel) {
+        if (channel != null && channel.isOpen()) {
+            try {
+                channel.close();
+            } catch (IOException | TimeoutException | RuntimeException ignored) {
+                // the count is done; a channel that will not close goes with its connection
+            }
+        }
+    }
+
+    /** The most telling message in the cause chain, without passwords. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return Secrets.redact(t.getClass().getSimpleName() + ": " + t.getMessage());
+            }
+        }
+        return e.getClass().getSimpleName();
+    }
+}

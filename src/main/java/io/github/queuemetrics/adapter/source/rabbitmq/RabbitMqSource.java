@@ -1,0 +1,207 @@
+package io.github.queuemetrics.adapter.source.rabbitmq;
+
+import io.github.queuemetrics.adapter.config.SourceConfig;
+import io.github.queuemetrics.adapter.config.SourceType;
+import io.github.queuemetrics.adapter.model.QueueMetric;
+import io.github.queuemetrics.adapter.model.QueueSample;
+import io.github.queuemetrics.adapter.model.SourceSnapshot;
+import io.github.queuemetrics.adapter.source.QueueSource;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Celery (or any AMQP producer) on RabbitMQ. Two modes, chosen by {@code managementUri}:
+ *
+ * <ul>
+ * <li><b>Management API</b> ({@code managementUri} set): one {@code GET /api/queues/{vhost}} per
+ *     vhost per poll (plus one per further 500 queues), giving {@code queue_ready},
+ *     {@code queue_unacked}, {@code queue_consumers}, {@code queue_outstanding} and the two rates.
+ *     Its counts are as fresh as the broker's statistics emission (5 s by default).</li>
+ * <li><b>AMQP only</b>: a passive {@code queue.declare} per queue on one long-lived connection per
+ *     vhost, giving {@code queue_ready}, {@code queue_consumers} and {@code queue_outstanding}
+ *     (= ready). AMQP cannot see unacknowledged (prefetched) messages nor rates, and cannot list
+ *     queues, so these metrics are absent (unknown, not 0) and {@code queuePattern} is refused.</li>
+ * </ul>
+ *
+ * <p>Every sample has the labels {@code source}, {@code queue} and {@code vhost}. A queue of
+ * {@code queues:} that the broker does not have is reported with 0 for every metric the mode
+ * measures (the contract's rule). A broker that cannot be reached, refuses the credentials,
+ * answers 5xx or times out makes {@link #poll()} throw; nothing is turned into 0. The next poll
+ * reconnects by itself.
+ */
+public final class RabbitMqSource implements QueueSource {
+
+    /** Bounds each HTTP request and each AMQP connect, handshake and RPC. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final String name;
+    private final List<String> vhosts;
+    private final QueueSelection selection;
+    private final ManagementApiClient management;
+    private final Map<String, PassiveDeclareCounter> counters;
+
+    /** The source described by one validated {@code sources[i]} of type rabbitmq. */
+    public RabbitMqSource(SourceConfig config) {
+        this(config, DEFAULT_TIMEOUT, ManagementApiClient.MAX_PAGE_SIZE);
+    }
+
+    /** With an explicit timeout and management page size (tests). */
+    RabbitMqSource(SourceConfig config, Duration timeout, int pageSize) {
+        if (config.type() != SourceType.RABBITMQ) {
+            throw new IllegalArgumentException("source '" + config.name() + "' is of type "
+                    + config.type().configName() + ", not rabbitmq");
+        }
+        this.name = config.name();
+        if (config.queuePattern() != null && config.managementUri() == null) {
+            throw new IllegalArgumentException("sources[name=" + name + "].queuePattern needs managementUri for "
+                    + "rabbitmq: queues cannot be listed over AMQP");
+        }
+        if (config.queuePattern() == null && config.queues().isEmpty()) {
+            throw new IllegalArgumentException("sources[name=" + name + "] needs queues or queuePattern");
+        }
+        if (config.amqpUri() == null && (config.managementUri() == null || config.vhosts().isEmpty())) {
+            throw new IllegalArgumentException("sources[name=" + name + "].amqpUri is required for rabbitmq "
+                    + "(it may be left out only with managementUri and vhosts)");
+        }
+        this.vhosts = config.vhosts().isEmpty() ? List.of(RabbitMqUris.vhostOf(config.amqpUri())) : config.vhosts();
+        this.selection = config.queuePattern() != null
+                ? QueueSelection.pattern(config.queuePattern())
+                : QueueSelection.fixed(config.queues());
+        if (config.managementUri() != null) {
+            this.management = new ManagementApiClient(config.managementUri(),
+                    RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize);
+            this.counters = Map.of();
+        } else {
+            this.management = null;
+            Map<String, PassiveDeclareCounter> byVhost = new LinkedHashMap<>();
+            for (String vhost : vhosts) {
+                byVhost.put(vhost, new PassiveDeclareCounter(config.amqpUri(), vhost, connectionName(name), timeout));
+            }
+            this.counters = byVhost;
+        }
+    }
+
+    /** The client-provided AMQP connection name, as the management UI and rabbitmqctl show it. */
+    public static String connectionName(String source) {
+        return "queue-metrics-adapter/" + source;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** True when this source reads the management API, false for AMQP passive declares. */
+    public boolean usesManagementApi() {
+        return management != null;
+    }
+
+    @Override
+    public SourceSnapshot poll() throws IOException, InterruptedException {
+        Instant takenAt = Instant.now();
+        List<QueueSample> samples = new ArrayList<>();
+        for (String vhost : vhosts) {
+            if (management != null) {
+                pollManagement(vhost, samples);
+            } else {
+                pollAmqp(vhost, samples);
+            }
+        }
+        return new SourceSnapshot(name, takenAt, samples);
+    }
+
+    private void pollManagement(String vhost, List<QueueSample> out) throws IOException, InterruptedException {
+        List<ManagementQueue> listed = management.listQueues(vhost);
+        if (selection.isFixed()) {
+            Map<String, ManagementQueue> byName = new HashMap<>(listed.size() * 2);
+            for (ManagementQueue q : listed) {
+                byName.put(q.name(), q);
+            }
+            for (String queue : selection.fixedQueues()) {
+                ManagementQueue q = byName.get(queue);
+                out.add(q != null ? managementSample(q, vhost) : missingManagementQueue(queue, vhost));
+            }
+        } else {
+            String previous = null;
+            for (ManagementQueue q : listed) {
+                // pages are sorted by name: a queue repeated across a page boundary is adjacent
+                if (selection.discovers(q.name()) && !q.name().equals(previous)) {
+                    out.add(managementSample(q, vhost));
+                }
+                previous = q.name();
+            }
+        }
+    }
+
+    private QueueSample managementSample(ManagementQueue q, String vhost) {
+        QueueSample.Builder b = QueueSample.builder(name, q.name()).label(QueueSample.LABEL_VHOST, vhost);
+        if (q.countsKnown()) {
+            b.value(QueueMetric.READY, q.ready());
+            b.value(QueueMetric.UNACKED, q.unacked());
+            // outstanding = ready + unacked. Tasks executing under Celery's default early ack are
+            // in neither count (acked at start); worker tracking adds them, with queue_running,
+            // via QueueSample.with(OUTSTANDING, ready + unacked + running-early-acked).
+            b.value(QueueMetric.OUTSTANDING, q.ready() + q.unacked());
+        }
+        if (q.consumers() != ManagementQueue.UNKNOWN) {
+            b.value(QueueMetric.CONSUMERS, q.consumers());
+        }
+        // arrival = publishes into the queue. completion = acks: Celery acks a task when it
+        // starts by default (so this is "tasks started per second"), and when it finished with
+        // acks_late. Absent message_stats on an existing queue means no such traffic: 0.
+        b.value(QueueMetric.ARRIVAL_RATE, q.publishRate());
+        b.value(QueueMetric.COMPLETION_RATE, q.ackRate());
+        return b.build();
+    }
+
+    private QueueSample missingManagementQueue(String queue, String vhost) {
+        return QueueSample.builder(name, queue).label(QueueSample.LABEL_VHOST, vhost)
+                .value(QueueMetric.READY, 0)
+                .value(QueueMetric.UNACKED, 0)
+                .value(QueueMetric.OUTSTANDING, 0)
+                .value(QueueMetric.CONSUMERS, 0)
+                .value(QueueMetric.ARRIVAL_RATE, 0)
+                .value(QueueMetric.COMPLETION_RATE, 0)
+                .build();
+    }
+
+    private void pollAmqp(String vhost, List<QueueSample> out) throws IOException {
+        Map<String, PassiveDeclareCounter.QueueCount> counts = counters.get(vhost).count(selection.fixedQueues());
+        for (String queue : selection.fixedQueues()) {
+            PassiveDeclareCounter.QueueCount c = counts.get(queue);
+            long ready = c == null ? 0 : c.ready();
+            long consumers = c == null ? 0 : c.consumers();
+            // AMQP sees ready messages only: outstanding = ready here. Unacked (prefetched) needs
+            // managementUri; running tasks need worker tracking, which adds them when configured.
+            out.add(QueueSample.builder(name, queue).label(QueueSample.LABEL_VHOST, vhost)
+                    .value(QueueMetric.READY, ready)
+                    .value(QueueMetric.CONSUMERS, consumers)
+                    .value(QueueMetric.OUTSTANDING, ready)
+                    .build());
+        }
+    }
+
+    /** The vhosts this source polls (from {@code vhosts:}, else the amqpUri's). */
+    public List<String> vhosts() {
+        return vhosts;
+    }
+
+    @Override
+    public void close() {
+        for (PassiveDeclareCounter counter : counters.values()) {
+            counter.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqSource[" + name + ", " + (management != null ? management.describe() : "AMQP") + ", vhosts="
+                + vhosts + "]";
+    }
+}

@@ -1,0 +1,118 @@
+package io.github.queuemetrics.adapter.source.rabbitmq;
+
+import static io.github.queuemetrics.adapter.source.rabbitmq.FakeManagementApi.pageBody;
+import static io.github.queuemetrics.adapter.source.rabbitmq.FakeManagementApi.queue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.queuemetrics.adapter.config.SourceConfig;
+import io.github.queuemetrics.adapter.config.SourceType;
+import io.github.queuemetrics.adapter.model.QueueMetric;
+import io.github.queuemetrics.adapter.model.QueueSample;
+import io.github.queuemetrics.adapter.model.SourceSnapshot;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class RabbitMqSourceTest {
+
+    static SourceConfig config(String name, URI amqp, URI management, List<String> vhosts, List<String> queues,
+                               Pattern pattern) {
+        return new SourceConfig(name, SourceType.RABBITMQ, amqp, management, vhosts, null, queues, pattern,
+                null, null, Duration.ofSeconds(5), Duration.ofSeconds(30), null, null, null);
+    }
+
+    private static final String WITH_STATS = "{\"name\":\"celery\",\"vhost\":\"/\",\"messages_ready\":7,"
+            + "\"messages_unacknowledged\":2,\"consumers\":1,\"message_stats\":{\"publish_details\":"
+            + "{\"avg_rate\":1.5,\"rate\":3.0},\"ack_details\":{\"avg_rate\":0.5,\"rate\":0.0}}}";
+
+    @Test
+    void managementModeReportsCountsRatesAndZeroForAMissingQueue() throws Exception {
+        try (FakeManagementApi api = new FakeManagementApi(uri -> new FakeManagementApi.Answer(200,
+                pageBody(1, 1, 3, WITH_STATS, queue("idle", 0, 0, 0), "{\"name\":\"fresh\",\"vhost\":\"/\"}")));
+             RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://u:p@localhost/%2F"),
+                     api.uri(null), List.of(), List.of("celery", "idle", "absent", "fresh"), null))) {
+            assertThat(source.vhosts()).containsExactly("/");
+            SourceSnapshot snapshot = source.poll();
+            assertThat(snapshot.source()).isEqualTo("rabbit");
+            Map<String, QueueSample> byQueue = byQueue(snapshot);
+            assertThat(byQueue.get("celery").labels())
+                    .containsExactly(Map.entry("source", "rabbit"), Map.entry("queue", "celery"), Map.entry("vhost", "/"));
+            assertThat(byQueue.get("celery").values()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                    QueueMetric.READY, 7.0, QueueMetric.UNACKED, 2.0, QueueMetric.OUTSTANDING, 9.0,
+                    QueueMetric.CONSUMERS, 1.0, QueueMetric.ARRIVAL_RATE, 1.5, QueueMetric.COMPLETION_RATE, 0.5));
+            // an existing queue without message_stats has had no traffic: rates 0
+            assertThat(byQueue.get("idle").values()).containsEntry(QueueMetric.ARRIVAL_RATE, 0.0)
+                    .containsEntry(QueueMetric.READY, 0.0);
+            // a configured queue the broker does not have: every metric of the mode is 0
+            assertThat(byQueue.get("absent").values()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                    QueueMetric.READY, 0.0, QueueMetric.UNACKED, 0.0, QueueMetric.OUTSTANDING, 0.0,
+                    QueueMetric.CONSUMERS, 0.0, QueueMetric.ARRIVAL_RATE, 0.0, QueueMetric.COMPLETION_RATE, 0.0));
+            // a queue whose statistics are not emitted yet is unmeasured, not empty
+            assertThat(byQueue.get("fresh").values()).doesNotContainKeys(QueueMetric.READY, QueueMetric.UNACKED,
+                    QueueMetric.OUTSTANDING, QueueMetric.CONSUMERS);
+            assertThat(byQueue.get("celery").values()).doesNotContainKey(QueueMetric.RUNNING);
+        }
+    }
+
+    @Test
+    void patternModeDiscoversBrokerQueuesButNotCeleryPlumbing() throws Exception {
+        try (FakeManagementApi api = new FakeManagementApi(uri -> new FakeManagementApi.Answer(200, pageBody(1, 1, 4,
+                queue("celery", 1, 0, 1), queue("celery@w1.celery.pidbox", 0, 0, 1),
+                queue("celeryev.0b6e", 3, 0, 1), queue("other", 5, 0, 0))));
+             RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://localhost/jobs"),
+                     api.uri(null), List.of(), List.of(), Pattern.compile("^celery")))) {
+            SourceSnapshot snapshot = source.poll();
+            assertThat(snapshot.queues()).extracting(QueueSample::queue).containsExactly("celery");
+            assertThat(snapshot.queues().get(0).labels()).containsEntry("vhost", "jobs");
+            assertThat(api.requests.get(0).rawPath()).isEqualTo("/api/queues/jobs");
+        }
+    }
+
+    @Test
+    void pollsEveryConfiguredVhostOnce() throws Exception {
+        try (FakeManagementApi api = new FakeManagementApi(uri -> new FakeManagementApi.Answer(200,
+                pageBody(1, 1, 1, queue("celery", uri.getRawPath().endsWith("a") ? 1 : 2, 0, 0))));
+             RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://localhost/%2F"),
+                     api.uri("mon:pw"), List.of("a", "b"), List.of("celery"), null))) {
+            List<QueueSample> samples = source.poll().queues();
+            assertThat(samples).extracting(s -> s.labels().get("vhost")).containsExactly("a", "b");
+            assertThat(samples).extracting(s -> s.values().get(QueueMetric.READY)).containsExactly(1.0, 2.0);
+            assertThat(api.requests).extracting(FakeManagementApi.HttpExchangeRecord::rawPath)
+                    .containsExactly("/api/queues/a", "/api/queues/b");
+        }
+    }
+
+    @Test
+    void aFailedPollThrowsAndNeverAnswersZeros() throws Exception {
+        try (FakeManagementApi api = new FakeManagementApi(uri -> new FakeManagementApi.Answer(500, "{\"error\":\"boom\"}"));
+             RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://u:hunter2@localhost/%2F"),
+                     api.uri(null), List.of(), List.of("celery"), null))) {
+            assertThatThrownBy(source::poll).hasMessageContaining("answered 500").hasMessageNotContaining("hunter2");
+        }
+    }
+
+    @Test
+    void aPatternWithoutManagementUriIsRefused() {
+        assertThatThrownBy(() -> new RabbitMqSource(config("rabbit", URI.create("amqp://localhost/%2F"), null,
+                List.of(), List.of(), Pattern.compile(".*"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("queuePattern needs managementUri for rabbitmq");
+    }
+
+    @Test
+    void amqpModeNeedsNoConnectionToBeBuiltOrClosed() {
+        RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://u:p@localhost:1/v"), null,
+                List.of(), List.of("celery"), null));
+        assertThat(source.usesManagementApi()).isFalse();
+        assertThat(source.vhosts()).containsExactly("v");
+        source.close();
+    }
+
+    static Map<String, QueueSample> byQueue(SourceSnapshot snapshot) {
+        return snapshot.queues().stream().collect(java.util.stream.Collectors.toMap(QueueSample::queue, s -> s));
+    }
+}
