@@ -97,7 +97,9 @@ public final class ConfigLoader {
             }
             return root;
         } catch (JsonProcessingException e) {
-            throw new ConfigException(where(fileName) + describeSyntaxError(e));
+            String hint = yaml.contains("${") && String.valueOf(e.getOriginalMessage()).contains("{")
+                    ? " (inside [...] or {...}, put values with ${...} in quotes)" : "";
+            throw new ConfigException(where(fileName) + describeSyntaxError(e) + hint);
         } catch (IOException e) {
             throw new ConfigException(where(fileName) + "cannot read: " + e.getClass().getSimpleName());
         }

@@ -69,7 +69,8 @@ final class ConfigUris {
         }
         String segment = raw.substring(1);
         if (segment.contains("/")) {
-            problems.add(path, "the path must be a single vhost name; write the vhost / as %2F");
+            problems.add(path, "the path must be a single vhost name; write the vhost / as %2F"
+                    + (segment.contains("@") ? ENCODE_HINT : ""));
             return Optional.empty();
         }
         // '+' is a literal plus in a URI path, unlike in form data.
