@@ -4,8 +4,8 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Finds the known key a misspelt one was probably meant to be ("queue" -> "queues"). */
-final class KeySuggestions {
+/** Finds the known key (or command-line option) a misspelt one was probably meant to be ("queue" -> "queues"). */
+public final class KeySuggestions {
 
     private KeySuggestions() {
     }
@@ -15,7 +15,7 @@ final class KeySuggestions {
      * Case, '_' and '-' are ignored (amqp_uri -> amqpUri); a typed key contained in a known one
      * also counts (uri -> amqpUri).
      */
-    static Optional<String> closest(String typed, Collection<String> known) {
+    public static Optional<String> closest(String typed, Collection<String> known) {
         String t = normalize(typed);
         String best = null;
         int bestScore = Integer.MAX_VALUE;
