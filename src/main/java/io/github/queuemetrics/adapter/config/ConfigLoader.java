@@ -77,7 +77,7 @@ public final class ConfigLoader {
         Problems problems = new Problems();
         resolveReferences(root, "", env, problems);
         AdapterConfig config = validate(root, problems);
-        problems.throwIfAny();
+        problems.throwIfAny(root);
         return config;
     }
 

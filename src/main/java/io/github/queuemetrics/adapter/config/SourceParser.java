@@ -46,7 +46,7 @@ final class SourceParser {
         Optional<List<String>> vhosts = Optional.empty();
         Optional<URI> redisUri = Optional.empty();
         if (type == SourceType.RABBITMQ) {
-            amqpUri = f.string("amqpUri", true, "amqp://user:password@host:5672/vhost")
+            amqpUri = f.string("amqpUri", true, "a URI such as amqp://host:5672/%2F (user:password@ before the host)")
                     .flatMap(s -> ConfigUris.parse(s, List.of("amqp", "amqps"), f.path("amqpUri"), problems));
             managementUri = f.string("managementUri", false, "http://host:15672")
                     .flatMap(s -> ConfigUris.parse(s, List.of("http", "https"), f.path("managementUri"), problems));
@@ -56,7 +56,7 @@ final class SourceParser {
                 vhosts = ConfigUris.vhost(amqpUri.get(), f.path("amqpUri"), problems).map(List::of);
             }
         } else if (type == SourceType.CELERY_REDIS || type == SourceType.RQ) {
-            redisUri = f.string("uri", true, "redis://[:password@]host:6379/db")
+            redisUri = f.string("uri", true, "a URI such as redis://host:6379/0 (:password@ before the host)")
                     .flatMap(s -> ConfigUris.parse(s, List.of("redis", "rediss"), f.path("uri"), problems))
                     .filter(u -> ConfigUris.checkRedis(u, f.path("uri"), problems));
         }

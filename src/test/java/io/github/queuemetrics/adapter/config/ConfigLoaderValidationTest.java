@@ -224,6 +224,7 @@ class ConfigLoaderValidationTest {
     void collectsEveryProblemOfEverySourceInFileOrder() {
         String yaml = """
                 pollInterval: 5
+                maxStaleness: ${STALE}
                 sources:
                   - name: rabbit
                     type: rabbitmq
@@ -237,16 +238,22 @@ class ConfigLoaderValidationTest {
                   - name: rabbit
                     type: nats
                     queues: [a]
+                  - type: rq
+                    queues: ['${Q}']
                 """;
         assertThat(problems(yaml)).containsExactly(
                 "pollInterval: '5' needs a unit: ms, s, m or h (e.g. 5s)",
+                "maxStaleness: environment variable STALE is not set (set it, or give a default: ${STALE:-value})",
                 "sources[0].amqpUri: must be a URI starting with amqp:// or amqps://",
                 "sources[0].queues: must be a non-empty list of queue names",
                 "sources[0].workers: type rabbitmq has celery workers, not rq",
-                "sources[1].queue: unknown key; did you mean queues?",
                 "sources[1].name: 'Redis' may contain only lower-case letters, digits and '-'",
+                "sources[1].queue: unknown key; did you mean queues?",
                 "sources[2].name: 'rabbit' is already the name of sources[0]; names must be unique",
-                "sources[2].type: 'nats' is not a source type; use one of celery-redis, rabbitmq, rq");
+                "sources[2].type: 'nats' is not a source type; use one of celery-redis, rabbitmq, rq",
+                "sources[3].queues[0]: environment variable Q is not set (set it, or give a default: ${Q:-value})",
+                "sources[3].name: required: the source name ([a-z0-9-]+)",
+                "sources[3].uri: required: a URI such as redis://host:6379/0 (:password@ before the host)");
     }
 
     @Test
