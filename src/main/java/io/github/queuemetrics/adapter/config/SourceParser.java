@@ -52,8 +52,10 @@ final class SourceParser {
                     .flatMap(s -> ConfigUris.parse(s, List.of("http", "https"), f.path("managementUri"), problems));
             vhosts = f.list("vhosts", false, "a non-empty list of vhost names",
                     Fields.nonBlankString(problems, "a vhost name"));
-            if (!f.has("vhosts") && amqpUri.isPresent()) {
-                vhosts = ConfigUris.vhost(amqpUri.get(), f.path("amqpUri"), problems).map(List::of);
+            // The URI path is checked even with explicit vhosts: the AMQP connection still uses it.
+            Optional<String> uriVhost = amqpUri.flatMap(u -> ConfigUris.vhost(u, f.path("amqpUri"), problems));
+            if (!f.has("vhosts")) {
+                vhosts = uriVhost.map(List::of);
             }
         } else if (type == SourceType.CELERY_REDIS || type == SourceType.RQ) {
             redisUri = f.string("uri", true, "a URI such as redis://host:6379/0 (:password@ before the host)")

@@ -130,6 +130,8 @@ class ConfigLoaderValidationTest {
                 arguments(replacing(RABBIT, "amqpUri", "amqpUri: amqp://h:99999/"), "sources[0].amqpUri", "out of range"),
                 arguments(replacing(RABBIT, "amqpUri", "amqpUri: amqp://h/a b"), "sources[0].amqpUri", "not a valid URI"),
                 arguments(replacing(RABBIT, "amqpUri", "amqpUri: amqp://h/a/b"), "sources[0].amqpUri", "single vhost name"),
+                arguments(with(replacing(RABBIT, "amqpUri", "amqpUri: amqp://h/a/b"), "vhosts: [a]"),
+                        "sources[0].amqpUri", "single vhost name"),
                 arguments(with(RABBIT, "managementUri: amqp://localhost:15672"), "sources[0].managementUri",
                         "must be a URI starting with http:// or https://"),
                 arguments(with(RABBIT, "vhosts: []"), "sources[0].vhosts", "must be a non-empty list of vhost names"),
