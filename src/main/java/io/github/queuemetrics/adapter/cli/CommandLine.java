@@ -204,7 +204,7 @@ public final class CommandLine {
         }
         throw new UsageException("unknown option " + name
                 + KeySuggestions.closest(name, names).map(s -> "; did you mean " + s + "?").orElse("")
-                + " (see --help)");
+);
     }
 
     private static int port(Map<Option, String> given, Option option, int fallback) throws UsageException {
