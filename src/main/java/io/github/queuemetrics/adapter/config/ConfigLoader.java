@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -89,7 +90,7 @@ public final class ConfigLoader {
         try (JsonParser parser = YAML.createParser(yaml)) {
             JsonNode root = YAML.readTree(parser);
             if (root == null) {
-                return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+                return MissingNode.getInstance();
             }
             if (parser.nextToken() != null) {
                 throw new ConfigException(where(fileName) + "line " + parser.currentLocation().getLineNr()
