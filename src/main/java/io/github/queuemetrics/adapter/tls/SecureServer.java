@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.Router;
 import java.util.List;
 import org.slf4j.Logger;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTPS server of the secure port: HTTP/2 through ALPN (what kube-apiserver's proxy speaks)
  * and HTTP/1.1. Client certificates are requested but not required: the front proxy presents
- * one, kubelet probes and {@code kubectl port-forward} users do not.
+ * one, kubelet probes and {@code kubectl port-forward} users do not. Unless
+ * {@link TlsOptions#clientTrust()} is set, any client certificate is accepted and none is trusted
+ * for identity.
  */
 public final class SecureServer {
 
@@ -48,10 +51,11 @@ public final class SecureServer {
                 .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
                 .setKeyCertOptions(keyCert)
                 .setClientAuth(ClientAuth.REQUEST);
-        if (tls.clientTrust() != null) {
-            options.setTrustOptions(tls.clientTrust());
-        }
-        return options;
+        // Without a configured client CA, accept any client certificate rather than fail the
+        // handshake of a client that presents one (see AnyClientCertificate).
+        return options.setTrustOptions(tls.clientTrust() != null
+                ? tls.clientTrust()
+                : TrustOptions.wrap(AnyClientCertificate.INSTANCE));
     }
 
     private static Future<KeyCertOptions> keyCertOptions(Vertx vertx, TlsOptions tls) {

@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param keyFile         PEM private key, or null for a self-signed one
  * @param extraDnsNames   names added to a self-signed certificate besides localhost and 127.0.0.1
  * @param clientTrust     CAs whose client certificates the TLS layer accepts (the front proxy's and
- *                        the cluster's, for delegated authentication); null leaves Vert.x' default
+ *                        the cluster's, for delegated authentication); null accepts any client
+ *                        certificate at the TLS layer (and nothing may trust it for identity)
  */
 public record TlsOptions(Path certFile, Path keyFile, List<String> extraDnsNames, TrustOptions clientTrust) {
 
