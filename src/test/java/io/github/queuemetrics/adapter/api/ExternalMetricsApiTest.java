@@ -183,6 +183,13 @@ class ExternalMetricsApiTest {
     }
 
     @Test
+    void metricNameInThePathIsUrlDecoded() throws Exception {
+        ExternalMetricValueList list = get(HttpVersion.HTTP_2, healthy, BASE + "queue%5Foutstanding?labelSelector=source%3Dredis")
+                .okList(HttpVersion.HTTP_2);
+        assertThat(list.items()).singleElement().satisfies(i -> assertThat(i.metricName()).isEqualTo("queue_outstanding"));
+    }
+
+    @Test
     void spacesEncodedAsPercentTwentyAreAcceptedToo() throws Exception {
         ExternalMetricValueList list = get(HttpVersion.HTTP_1_1, healthy,
                 BASE + "queue_ready?labelSelector=queue%20notin%20(a,b),source=rabbit").okList(HttpVersion.HTTP_1_1);
