@@ -1,0 +1,95 @@
+package io.github.queuemetrics.adapter.api;
+
+import io.github.queuemetrics.adapter.api.selector.LabelSelectorSyntaxException;
+import io.github.queuemetrics.adapter.api.selector.LabelSelectors;
+import io.github.queuemetrics.adapter.model.LabelSelector;
+import io.github.queuemetrics.adapter.model.QueueMetric;
+import io.github.queuemetrics.adapter.store.MetricItem;
+import io.github.queuemetrics.adapter.store.MetricQueryException;
+import io.github.queuemetrics.adapter.store.MetricStore;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * {@code GET /apis/external.metrics.k8s.io/v1beta1/namespaces/{namespace}/{metric}?labelSelector=...}:
+ * an ExternalMetricValueList read only from the {@link MetricStore}, never from a broker, so it
+ * answers from the event loop without blocking.
+ */
+final class ExternalMetricHandler implements Handler<RoutingContext> {
+
+    static final String PATH = "/apis/" + DiscoveryDocuments.GROUP_VERSION + "/namespaces/:namespace/:metric";
+    static final String LABEL_SELECTOR = "labelSelector";
+
+    private static final String KNOWN_METRICS = Arrays.stream(QueueMetric.values())
+            .map(QueueMetric::metricName).collect(Collectors.joining(", "));
+
+    private final MetricStore store;
+
+    ExternalMetricHandler(MetricStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        String namespace = ctx.pathParam("namespace");
+        String metricName = ctx.pathParam("metric");
+        Optional<QueueMetric> metric = QueueMetric.byName(metricName);
+        if (metric.isEmpty()) {
+            JsonResponses.status(ctx, Status.notFound("the server could not find the metric " + metricName
+                    + " for namespace " + namespace + "; known metrics: " + KNOWN_METRICS));
+            return;
+        }
+        LabelSelector selector;
+        try {
+            // Vert.x decodes the query like Go's url.ParseQuery: %-escapes, and '+' as a space.
+            selector = LabelSelectors.parse(ctx.request().getParam(LABEL_SELECTOR));
+        } catch (LabelSelectorSyntaxException e) {
+            JsonResponses.status(ctx, Status.badRequest(e.getMessage()));
+            return;
+        }
+        List<MetricItem> items;
+        try {
+            items = store.query(namespace, metric.get(), selector);
+        } catch (MetricQueryException e) {
+            JsonResponses.status(ctx, e.kind() == MetricQueryException.Kind.UNAVAILABLE
+                    ? Status.serviceUnavailable(e.getMessage())
+                    : Status.notFound(e.getMessage()));
+            return;
+        }
+        JsonArray json = new JsonArray();
+        for (MetricItem item : items) {
+            try {
+                json.add(itemJson(item));
+            } catch (IllegalArgumentException e) {
+                // A NaN or negative value is a bug in a source; answer an error, never a number.
+                JsonResponses.status(ctx, Status.internalError("invalid value for metric " + item.metricName()
+                        + " " + item.labels() + ": " + e.getMessage()));
+                return;
+            }
+        }
+        JsonResponses.ok(ctx, new JsonObject()
+                .put("kind", "ExternalMetricValueList")
+                .put("apiVersion", DiscoveryDocuments.GROUP_VERSION)
+                .put("metadata", new JsonObject())
+                .put("items", json));
+    }
+
+    private static JsonObject itemJson(MetricItem item) {
+        JsonObject labels = new JsonObject();
+        item.labels().forEach(labels::put);
+        return new JsonObject()
+                .put("metricName", item.metricName())
+                .put("metricLabels", labels)
+                // metav1.Time: RFC 3339, UTC, whole seconds.
+                .put("timestamp", DateTimeFormatter.ISO_INSTANT.format(item.timestamp().truncatedTo(ChronoUnit.SECONDS)))
+                .put("value", Quantity.format(item.value()));
+    }
+}

@@ -1,0 +1,39 @@
+package io.github.queuemetrics.adapter.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Writes API answers. Every body is JSON with {@code Content-Type: application/json}, whatever the
+ * request's Accept header: client-go picks its decoder from this header, and the HPA asks for
+ * {@code application/vnd.kubernetes.protobuf, *}{@code /*}; a missing header would make it try
+ * protobuf. Never a 406, never a {@code Retry-After} (client-go would retry and block an HPA worker).
+ */
+public final class JsonResponses {
+
+    public static final String APPLICATION_JSON = "application/json";
+
+    private JsonResponses() {
+    }
+
+    public static Future<Void> ok(RoutingContext ctx, JsonObject body) {
+        return send(ctx.response(), 200, body);
+    }
+
+    public static Future<Void> status(RoutingContext ctx, Status status) {
+        return send(ctx.response(), status.code(), status.toJson());
+    }
+
+    public static Future<Void> send(HttpServerResponse response, int code, JsonObject body) {
+        if (response.ended()) {
+            return Future.succeededFuture();
+        }
+        return response.setStatusCode(code)
+                .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, private")
+                .end(body.encode());
+    }
+}
