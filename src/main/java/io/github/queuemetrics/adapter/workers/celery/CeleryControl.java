@@ -116,7 +116,7 @@ public final class CeleryControl implements AutoCloseable {
     private Map<String, JsonNode> collect(String ticket, List<String> destination, long deadline, int expected,
                                           int receivers) throws IOException, InterruptedException {
         Map<String, JsonNode> replies = new LinkedHashMap<>();
-        Set<String> waitingFor = destination == null ? Set.of() : new HashSet<>(destination);
+        Set<String> waitingFor = destination == null ? new HashSet<>() : new HashSet<>(destination);
         if (receivers == 0) {
             return replies; // the broker says no worker got the command: nobody can answer
         }
