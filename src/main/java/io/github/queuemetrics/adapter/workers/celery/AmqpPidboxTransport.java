@@ -73,6 +73,11 @@ public final class AmqpPidboxTransport implements PidboxTransport {
         return oid;
     }
 
+    /** The client-provided connection name, unique per client (shown by the management UI). */
+    public String connectionName() {
+        return "queue-metrics-adapter pidbox " + oid;
+    }
+
     /** The reply queue's name (for tests and diagnostics). */
     public String replyQueue() {
         return replyQueue;
@@ -138,7 +143,7 @@ public final class AmqpPidboxTransport implements PidboxTransport {
         factory.setHandshakeTimeout((int) connectTimeout.toMillis());
         factory.setRequestedHeartbeat(30);
         try {
-            connection = factory.newConnection("queue-metrics-adapter pidbox");
+            connection = factory.newConnection(connectionName());
             Channel ch = connection.createChannel();
             // Same flags as kombu (durable=false, auto_delete=false): a mismatch would be a channel error.
             ch.exchangeDeclare(exchange, "fanout", false, false, null);

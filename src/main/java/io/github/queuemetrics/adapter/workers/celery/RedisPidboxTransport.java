@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisURIHelper;
@@ -92,6 +93,11 @@ public final class RedisPidboxTransport implements PidboxTransport {
         return new String(replyList, StandardCharsets.UTF_8);
     }
 
+    /** The connection's CLIENT SETNAME, unique per client. */
+    public String clientName() {
+        return "qma-pidbox-" + oid.substring("qma-".length());
+    }
+
     /** The fanout channel commands are published on, prefix included. */
     public String channel() {
         return new String(channelName, StandardCharsets.UTF_8);
@@ -101,17 +107,37 @@ public final class RedisPidboxTransport implements PidboxTransport {
     public int publish(byte[] commandJson, double expiresEpochSeconds) throws IOException {
         byte[] envelope = PidboxMessages.redisEnvelope(commandJson, expiresEpochSeconds, exchange,
                 UUID.randomUUID().toString());
-        Jedis j = connected();
+        boolean reused = jedis != null;
         try {
-            Pipeline pipe = j.pipelined();
-            pipe.sadd(bindingKey, bindingMember);
-            Response<Long> receivers = pipe.publish(channelName, envelope);
-            pipe.sync();
-            return receivers.get().intValue();
+            return sendCommand(connected(), envelope);
+        } catch (JedisConnectionException e) {
+            disconnect();
+            if (!reused) {
+                throw new IOException("Redis PUBLISH of a pidbox command failed: " + Secrets.redact(e.getMessage()), e);
+            }
+            // An idle connection the server (or a proxy) dropped since the last call is only noticed
+            // now: try once more on a new one. Pidbox commands are idempotent enough for that
+            // (a worker that got the first copy answers under the same ticket, counted once).
+            LOG.debug("Redis connection was dropped while idle; reconnecting", e);
         } catch (JedisException e) {
             disconnect();
             throw new IOException("Redis PUBLISH of a pidbox command failed: " + Secrets.redact(e.getMessage()), e);
         }
+        try {
+            return sendCommand(connected(), envelope);
+        } catch (JedisException e) {
+            disconnect();
+            throw new IOException("Redis PUBLISH of a pidbox command failed: " + Secrets.redact(e.getMessage()), e);
+        }
+    }
+
+    /** SADD of the reply binding (idempotent; survives a flush or restart) and PUBLISH, in one round trip. */
+    private int sendCommand(Jedis j, byte[] envelope) {
+        Pipeline pipe = j.pipelined();
+        pipe.sadd(bindingKey, bindingMember);
+        Response<Long> receivers = pipe.publish(channelName, envelope);
+        pipe.sync();
+        return receivers.get().intValue();
     }
 
     @Override
@@ -164,6 +190,7 @@ public final class RedisPidboxTransport implements PidboxTransport {
         int millis = (int) connectTimeout.toMillis();
         try {
             Jedis j = new Jedis(uri, millis, millis);
+            j.clientSetname(clientName()); // shows in CLIENT LIST as what it is
             j.ping();
             jedis = j;
             return j;
