@@ -1,0 +1,273 @@
+package io.github.queuemetrics.adapter.workers.celery;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.queuemetrics.adapter.config.SourceConfig;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Celery remote control (the "pidbox", what {@code celery inspect} / {@code celery control} use)
+ * over RabbitMQ or Redis: one broadcast reaches every worker, each answers on this client's reply
+ * queue, and the answers are collected by ticket.
+ *
+ * <p>Blocking: call it from a worker pool, never from an event loop.
+ *
+ * <p><b>Threads.</b> Calls are serialized by one fair lock: a call publishes, then reads the reply
+ * queue until it is done, and only then does the next call start. This is the simple correct
+ * choice: there is one reader of the reply queue at any time, so a reply can only ever be matched
+ * against the ticket of the call that is reading, and anything else (a late reply of a call that
+ * already timed out) is dropped. The price is that a drain hook may wait for the poller's call in
+ * progress (at most its timeout; one {@code active} per poll interval).
+ *
+ * <p><b>Failures.</b> A call that cannot reach the broker throws {@link CeleryControlException};
+ * it never returns an empty map that would read as "no workers". The next call reconnects.
+ */
+public final class CeleryControl implements AutoCloseable {
+
+    /** Celery's own default reply timeout. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+
+    private static final Logger LOG = LoggerFactory.getLogger(CeleryControl.class);
+
+    private final PidboxTransport transport;
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private volatile boolean closed;
+
+    public CeleryControl(PidboxTransport transport) {
+        this.transport = transport;
+    }
+
+    /**
+     * A client for the Celery workers of a source: RabbitMQ through its {@code amqpUri} (and so its
+     * vhost), Celery-on-Redis through {@code uri} with the source's key prefix and separator.
+     */
+    public static CeleryControl forSource(SourceConfig source) {
+        return switch (source.type()) {
+            case RABBITMQ -> new CeleryControl(new AmqpPidboxTransport(source.amqpUri()));
+            case CELERY_REDIS -> new CeleryControl(new RedisPidboxTransport(source.uri(), source.keyPrefix(),
+                    source.separator(), PidboxTransport.DEFAULT_NAMESPACE, Duration.ofSeconds(5)));
+            case RQ -> throw new IllegalArgumentException("source " + source.name()
+                    + " is an RQ source: RQ workers have no Celery remote control");
+        };
+    }
+
+    public PidboxTransport transport() {
+        return transport;
+    }
+
+    /**
+     * Sends {@code method} and collects the replies of its ticket.
+     *
+     * @param arguments   the command's arguments; null for none
+     * @param destination worker nodenames, or null for every worker (never empty: an empty list
+     *                    would reach every worker, which is not what a caller naming workers wants)
+     * @param timeout     how long to wait for replies
+     * @return replies keyed by nodename. It is complete when every named destination answered
+     *         (the call then returns at once), or, with destination null, when the timeout passed
+     *         or every receiver the broker reported answered (Redis PUBLISH tells how many workers
+     *         got the command; RabbitMQ cannot, so there a null destination waits the full timeout).
+     * @throws CeleryControlException when the broker cannot be reached
+     */
+    public Map<String, JsonNode> broadcast(String method, Map<String, ?> arguments, List<String> destination,
+                                           Duration timeout) {
+        return broadcast(method, arguments, destination, timeout, 0);
+    }
+
+    /**
+     * As {@link #broadcast(String, Map, List, Duration)}, returning as soon as {@code expectedReplies}
+     * workers answered (0 for no hint). With destination null this lets a poller that knows how many
+     * workers exist stop waiting early; a worker that is new since then may be missed by that call.
+     */
+    public Map<String, JsonNode> broadcast(String method, Map<String, ?> arguments, List<String> destination,
+                                           Duration timeout, int expectedReplies) {
+        checkDestination(destination);
+        String ticket = UUID.randomUUID().toString();
+        lockInterruptibly();
+        try {
+            byte[] body = PidboxMessages.command(method, arguments, destination, ticket,
+                    transport.replyExchange(), transport.replyRoutingKey());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int receivers = transport.publish(body, epochSeconds() + timeout.toMillis() / 1000.0);
+            return collect(ticket, destination, deadline, expectedReplies, receivers);
+        } catch (IOException e) {
+            transport.disconnect();
+            throw new CeleryControlException("Celery remote control '" + method + "' failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CeleryControlException("interrupted while waiting for '" + method + "' replies", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Map<String, JsonNode> collect(String ticket, List<String> destination, long deadline, int expected,
+                                          int receivers) throws IOException, InterruptedException {
+        Map<String, JsonNode> replies = new LinkedHashMap<>();
+        Set<String> waitingFor = destination == null ? new HashSet<>() : new HashSet<>(destination);
+        if (receivers == 0) {
+            return replies; // the broker says no worker got the command: nobody can answer
+        }
+        while (true) {
+            if (destination != null ? waitingFor.isEmpty()
+                    : (expected > 0 && replies.size() >= expected) || (receivers > 0 && replies.size() >= receivers)) {
+                return replies;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return replies;
+            }
+            PidboxReply reply = transport.receive(Duration.ofNanos(left));
+            if (reply == null) {
+                return replies;
+            }
+            if (!ticket.equals(reply.ticket()) || reply.body() == null || !reply.body().isObject()) {
+                LOG.debug("dropping a pidbox reply of ticket {} (waiting for {})", reply.ticket(), ticket);
+                continue;
+            }
+            Iterator<Map.Entry<String, JsonNode>> it = reply.body().fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                replies.put(e.getKey(), e.getValue());
+                waitingFor.remove(e.getKey());
+            }
+        }
+    }
+
+    /**
+     * Sends {@code method} without a ticket: workers act on it and answer nothing (e.g.
+     * {@code shutdown}).
+     */
+    public void cast(String method, Map<String, ?> arguments, List<String> destination) {
+        checkDestination(destination);
+        lockInterruptibly();
+        try {
+            transport.publish(PidboxMessages.command(method, arguments, destination, null, null, null), 0);
+        } catch (IOException e) {
+            transport.disconnect();
+            throw new CeleryControlException("Celery remote control '" + method + "' failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Nodenames of the workers that answered {@code pong}. */
+    public Set<String> ping(List<String> destination, Duration timeout) {
+        Set<String> answered = new java.util.TreeSet<>();
+        broadcast("ping", null, destination, timeout).forEach((node, reply) -> {
+            if ("pong".equals(reply.path("ok").asText(null))) {
+                answered.add(node);
+            }
+        });
+        return answered;
+    }
+
+    /** Tasks executing now, per worker. */
+    public Map<String, List<TaskInfo>> active(List<String> destination, Duration timeout) {
+        return perWorker(broadcast("active", null, destination, timeout), CeleryControl::tasks);
+    }
+
+    /** As {@link #active(List, Duration)} with an expected-replies hint (see {@link #broadcast(String, Map, List, Duration, int)}). */
+    public Map<String, List<TaskInfo>> active(List<String> destination, Duration timeout, int expectedReplies) {
+        return perWorker(broadcast("active", null, destination, timeout, expectedReplies), CeleryControl::tasks);
+    }
+
+    /** Tasks a worker has prefetched but not started, per worker. */
+    public Map<String, List<TaskInfo>> reserved(List<String> destination, Duration timeout) {
+        return perWorker(broadcast("reserved", null, destination, timeout), CeleryControl::tasks);
+    }
+
+    /** Names of the queues each worker consumes from now. */
+    public Map<String, List<String>> activeQueues(List<String> destination, Duration timeout) {
+        return perWorker(broadcast("active_queues", null, destination, timeout), node -> {
+            List<String> names = new ArrayList<>();
+            node.forEach(q -> names.add(q.path("name").asText()));
+            return List.copyOf(names);
+        });
+    }
+
+    /** {@code stats} of each worker: pool size, prefetch, totals. */
+    public Map<String, WorkerStats> stats(List<String> destination, Duration timeout) {
+        return perWorker(broadcast("stats", null, destination, timeout), WorkerStats::from);
+    }
+
+    /**
+     * Makes workers stop consuming {@code queue}. Tasks they already prefetched from it stay with
+     * them and still run.
+     */
+    public Map<String, ControlResult> cancelConsumer(String queue, List<String> destination, Duration timeout) {
+        return perWorker(broadcast("cancel_consumer", Map.of("queue", queue), destination, timeout),
+                ControlResult::from);
+    }
+
+    /** Makes workers consume {@code queue} (again), declared as Celery's default direct queue. */
+    public Map<String, ControlResult> addConsumer(String queue, List<String> destination, Duration timeout) {
+        Map<String, Object> arguments = new LinkedHashMap<>();
+        arguments.put("queue", queue);
+        arguments.put("exchange", null);
+        arguments.put("exchange_type", "direct");
+        arguments.put("routing_key", null);
+        return perWorker(broadcast("add_consumer", arguments, destination, timeout), ControlResult::from);
+    }
+
+    /** Removes the reply queue/binding and disconnects; later calls throw. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                transport.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static List<TaskInfo> tasks(JsonNode node) {
+        List<TaskInfo> tasks = new ArrayList<>();
+        node.forEach(t -> tasks.add(TaskInfo.from(t)));
+        return List.copyOf(tasks);
+    }
+
+    private static <T> Map<String, T> perWorker(Map<String, JsonNode> replies, Function<JsonNode, T> decode) {
+        Map<String, T> out = new LinkedHashMap<>();
+        replies.forEach((node, reply) -> out.put(node, decode.apply(reply)));
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void lockInterruptibly() {
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CeleryControlException("interrupted while waiting for another remote control call", e);
+        }
+        if (closed) {
+            lock.unlock();
+            throw new IllegalStateException("CeleryControl is closed");
+        }
+    }
+
+    private static void checkDestination(List<String> destination) {
+        if (destination != null && destination.isEmpty()) {
+            throw new IllegalArgumentException("destination must name at least one worker, or be null for all");
+        }
+    }
+
+    private static double epochSeconds() {
+        return System.currentTimeMillis() / 1000.0;
+    }
+}
