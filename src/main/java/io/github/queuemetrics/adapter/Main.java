@@ -1,7 +1,34 @@
 package io.github.queuemetrics.adapter;
 
+import io.github.queuemetrics.adapter.cli.CommandLine;
+import io.github.queuemetrics.adapter.cli.Startup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code java -jar queue-metrics-adapter.jar --config FILE [options]}. */
 public final class Main {
+
+    private Main() {
+    }
+
     public static void main(String[] args) {
-        System.out.println("skeleton");
+        Startup.Outcome outcome = Startup.prepare(args, System.getenv(), System.out, System.err);
+        if (!outcome.run()) {
+            System.exit(outcome.exitCode());
+        }
+        if (outcome.options().authentication() == CommandLine.Authentication.DELEGATED) {
+            // Not built yet. Refusing is safer than silently serving unauthenticated requests to
+            // someone who asked for delegated authentication.
+            System.err.println("error: --authentication delegated is not implemented yet; run with "
+                    + "--authentication none and restrict access to the secure port (see README, Security)");
+            System.exit(CommandLine.EXIT_USAGE);
+        }
+        Logger log = LoggerFactory.getLogger(Main.class);
+        Adapter adapter = new Adapter(outcome.options(), outcome.config());
+        Runtime.getRuntime().addShutdownHook(new Thread(adapter::stop, "shutdown"));
+        adapter.start().onFailure(error -> {
+            log.error("startup failed: {}", error.getMessage(), error);
+            System.exit(1);
+        });
     }
 }

@@ -1,9 +1,14 @@
 package io.github.queuemetrics.adapter.management;
 
+import io.github.queuemetrics.adapter.api.Readiness;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
 import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
+import io.github.queuemetrics.adapter.store.MetricStore;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * The plain-HTTP management port: health, readiness, Prometheus metrics and (with worker
@@ -14,17 +19,26 @@ public final class ManagementRouter {
     private ManagementRouter() {
     }
 
-    public static Router create(Vertx vertx, HealthHandlers health, AdapterMetrics metrics) {
+    public static Router create(Vertx vertx, MetricStore store, AdapterMetrics metrics) {
         Router router = Router.router(vertx);
         router.route().handler(new HttpMetricsHandler(metrics.registry(), "management"));
-        router.get("/healthz").handler(health::live);
-        router.get("/livez").handler(health::live);
-        router.get("/readyz").handler(health::ready);
+        router.get("/healthz").handler(ctx -> text(ctx, 200, "ok"));
+        router.get("/livez").handler(ctx -> text(ctx, 200, "ok"));
+        router.get("/readyz").handler(ctx -> {
+            List<String> problems = Readiness.problems(store);
+            text(ctx, problems.isEmpty() ? 200 : 503, Readiness.body(problems));
+        });
         // The scrape is computed on a worker thread: with thousands of queues it is not free, and
         // the event loop must stay responsive for probes.
         router.get("/metrics").blockingHandler(ctx -> ctx.response()
-                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
                 .end(metrics.scrape()), false);
         return router;
+    }
+
+    static void text(RoutingContext ctx, int code, String body) {
+        ctx.response().setStatusCode(code)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .end(body);
     }
 }

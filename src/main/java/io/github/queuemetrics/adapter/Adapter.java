@@ -1,0 +1,131 @@
+package io.github.queuemetrics.adapter;
+
+import io.github.queuemetrics.adapter.api.ApiServerFactory;
+import io.github.queuemetrics.adapter.cli.CommandLine;
+import io.github.queuemetrics.adapter.config.AdapterConfig;
+import io.github.queuemetrics.adapter.config.SourceConfig;
+import io.github.queuemetrics.adapter.management.ManagementRouter;
+import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
+import io.github.queuemetrics.adapter.poll.SourcePoller;
+import io.github.queuemetrics.adapter.source.QueueSource;
+import io.github.queuemetrics.adapter.source.SourceFactory;
+import io.github.queuemetrics.adapter.store.MetricStore;
+import io.github.queuemetrics.adapter.tls.TlsOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running adapter. {@link #start()} is one chain of futures (management port, sources and
+ * their first polls, secure port); every step pushes its undo onto a {@link ShutdownHook}, so
+ * {@link #stop()} runs in reverse order.
+ */
+public final class Adapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Adapter.class);
+    /** Blocking broker clients (jedis, amqp-client, HTTP) run here, never on an event loop. */
+    static final String BROKER_POOL = "broker-pool";
+
+    private final CommandLine.Options options;
+    private final AdapterConfig config;
+    private final ShutdownHook shutdown = new ShutdownHook();
+    private Vertx vertx;
+    private MetricStore store;
+    private HttpServer secureServer;
+    private HttpServer managementServer;
+
+    public Adapter(CommandLine.Options options, AdapterConfig config) {
+        this.options = options;
+        this.config = config;
+    }
+
+    public Future<Adapter> start() {
+        vertx = Vertx.vertx();
+        shutdown.push("vertx", () -> await(vertx.close()));
+        store = new MetricStore(config.sources(), Clock.systemUTC());
+        AdapterMetrics metrics = new AdapterMetrics(store);
+        shutdown.push("metrics", metrics::close);
+        // Enough threads for every source to poll at once, plus a few for /metrics scrapes.
+        WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
+        shutdown.push("broker pool", pool::close);
+
+        return startManagement(metrics)
+                .compose(v -> startSources(pool, metrics))
+                .compose(v -> startSecure())
+                .map(v -> {
+                    LOG.info("queue-metrics-adapter {} serving: external metrics on https://0.0.0.0:{}, "
+                                    + "management on http://0.0.0.0:{}, {} source(s)", CommandLine.version(),
+                            secureServer.actualPort(), managementServer.actualPort(), config.sources().size());
+                    return this;
+                });
+    }
+
+    private Future<Void> startManagement(AdapterMetrics metrics) {
+        Router router = ManagementRouter.create(vertx, store, metrics);
+        return vertx.createHttpServer().requestHandler(router).listen(options.managementPort())
+                .map(server -> {
+                    managementServer = server;
+                    shutdown.push("management server", () -> await(server.close()));
+                    return null;
+                });
+    }
+
+    /** Creates every source and starts its poller; completes when each has polled once (good or bad). */
+    private Future<Void> startSources(WorkerExecutor pool, AdapterMetrics metrics) {
+        List<Future<Void>> firstPolls = new ArrayList<>();
+        for (SourceConfig sourceConfig : config.sources()) {
+            QueueSource source = SourceFactory.create(sourceConfig);
+            shutdown.push("source " + source.name(), source::close);
+            SourcePoller poller = new SourcePoller(vertx, pool, source, store, metrics, sourceConfig.pollInterval());
+            shutdown.push("poller " + source.name(), poller::stop);
+            firstPolls.add(poller.start());
+        }
+        return Future.join(firstPolls).mapEmpty();
+    }
+
+    private Future<Void> startSecure() {
+        TlsOptions tls = options.hasTlsFiles()
+                ? TlsOptions.fromFiles(options.tlsCertFile().orElseThrow(), options.tlsPrivateKeyFile().orElseThrow())
+                : TlsOptions.selfSigned(List.of());
+        return ApiServerFactory.start(vertx, store, null, options.securePort(), tls)
+                .map(server -> {
+                    secureServer = server;
+                    shutdown.push("secure server", () -> await(server.close()));
+                    return null;
+                });
+    }
+
+    /** Stops everything in reverse start order; safe to call more than once. */
+    public void stop() {
+        shutdown.runAll();
+    }
+
+    public MetricStore store() {
+        return store;
+    }
+
+    public int securePort() {
+        return secureServer.actualPort();
+    }
+
+    public int managementPort() {
+        return managementServer.actualPort();
+    }
+
+    private static void await(Future<?> future) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        future.onComplete(ar -> done.countDown());
+        if (!done.await(10, TimeUnit.SECONDS)) {
+            LOG.warn("shutdown step did not finish within 10 s");
+        }
+    }
+}
