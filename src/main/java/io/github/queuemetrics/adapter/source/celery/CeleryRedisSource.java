@@ -38,11 +38,13 @@ import redis.clients.jedis.exceptions.JedisException;
  * {@code queue_consumers} is absent: Redis has no consumer count (BRPOP leaves no trace); worker
  * tracking supplies live workers later.
  *
- * <p>A poll costs one pipelined round trip for all lists of all queues and the first HSCAN page
- * of {@code unacked}, plus one round trip per further HSCAN page, plus discovery (queuePattern)
- * and, only when unacked entries went through a named exchange, one SMEMBERS round trip. Lists are
- * read before the hash: a task moving from a list to the hash meanwhile is counted twice, never
- * missed (a brief over-count is safe for an autoscaler; an under-count is not).
+ * <p>A poll costs two pipelined round trips whatever the number of queues (all LLENs plus the
+ * first HSCAN page of {@code unacked}; then the head fingerprints of the non-empty lists, see
+ * {@link QueueListsReader}), plus one round trip per further HSCAN page, plus discovery
+ * (queuePattern) and, only when unacked entries went through a named exchange, one SMEMBERS
+ * round trip. Lists are read before the hash: a task moving from a list to the hash meanwhile is
+ * counted twice, never missed (a brief over-count is safe for an autoscaler; an under-count is
+ * not). Between a worker's BRPOP and its HSET into {@code unacked} a task is briefly in neither.
  *
  * <p>One connection, named {@code qma-<source>} (CLIENT SETNAME). When it fails the poll throws
  * (message without password) and the connection is dropped; the next poll connects anew. A
@@ -142,7 +144,7 @@ public final class CeleryRedisSource implements QueueSource {
             pipeline.sync();
         }
         Instant takenAt = Instant.now();
-        QueueListsReader.Lists lists = pendingLists.get();
+        QueueListsReader.Lists lists = pendingLists.get(redis);
         UnackedHashReader.Counts counts = scan.finish(redis);
         Map<String, Integer> unacked = UnackedHashReader.perQueue(counts, bindings(redis, tables, counts));
         noteUnparsable(counts.unparsable());

@@ -181,6 +181,11 @@ class CeleryRedisSourceIT {
             // discovery with ".*" finds the task queues and none of the worker's pidbox mailboxes
             assertThat(redis2.keys("_kombu.binding.*pidbox")).isNotEmpty();
             assertThat(byQueue(discovered.poll()).keySet()).containsExactlyInAnyOrder(a, b);
+            // re-evaluated every poll: a queue declared meanwhile shows up on the next one
+            CeleryWorker.enqueue(broker, "qma-cr-new", 1, 120, null);
+            Map<String, QueueSample> again = byQueue(discovered.poll());
+            assertThat(again.keySet()).containsExactlyInAnyOrder(a, b, "qma-cr-new");
+            assertThat(value(again.get("qma-cr-new"), QueueMetric.READY)).isEqualTo(1);
         }
     }
 

@@ -21,6 +21,7 @@ final class TcpProxy implements AutoCloseable {
     private final int port;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
+    private Thread acceptor;
 
     TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -37,6 +38,13 @@ final class TcpProxy implements AutoCloseable {
     /** Closes the listener and every forwarded connection: clients see a dead broker. */
     synchronized void down() throws IOException {
         server.close();
+        try {
+            // an accept() racing with close() may still hand out a connection: wait for the
+            // acceptor to end, then close everything it accepted
+            acceptor.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (Socket s : sockets) {
             s.close();
         }
@@ -53,7 +61,7 @@ final class TcpProxy implements AutoCloseable {
 
     private void start(ServerSocket listener) {
         server = listener;
-        Thread acceptor = new Thread(() -> {
+        acceptor = new Thread(() -> {
             while (!listener.isClosed()) {
                 try {
                     Socket client = listener.accept();
