@@ -5,7 +5,10 @@ Configured from the environment so one file serves both brokers and both ack mod
   CELERY_ACKS_LATE           1 to acknowledge after the task ran (default: early ack, Celery's default)
   CELERY_PREFETCH_MULTIPLIER worker_prefetch_multiplier (default 1)
   CELERY_TASK_EVENTS         1 to send task events (like `celery worker -E`)
+  CELERY_TRANSPORT_OPTIONS   JSON object for broker_transport_options, e.g.
+                             {"global_keyprefix": "app1:", "sep": ":", "priority_steps": [0, 5]}
 """
+import json
 import os
 import time
 
@@ -21,6 +24,8 @@ app.conf.update(
     result_backend=None,
     broker_connection_retry_on_startup=True,
 )
+if os.environ.get("CELERY_TRANSPORT_OPTIONS"):
+    app.conf.broker_transport_options = json.loads(os.environ["CELERY_TRANSPORT_OPTIONS"])
 
 
 @app.task(name="tasks.sleep")

@@ -43,7 +43,15 @@ public final class CeleryWorker implements AutoCloseable {
 
     /** Starts the worker and waits for its "ready." line. */
     public static CeleryWorker start(Options options) {
-        Map<String, String> env = new HashMap<>();
+        return start(options, Map.of());
+    }
+
+    /**
+     * Starts the worker with extra environment for tasks.py (e.g. CELERY_TRANSPORT_OPTIONS) and
+     * waits for its "ready." line.
+     */
+    public static CeleryWorker start(Options options, Map<String, String> extraEnv) {
+        Map<String, String> env = new HashMap<>(extraEnv);
         env.put("CELERY_BROKER_URL", options.brokerUrl());
         env.put("CELERY_ACKS_LATE", options.acksLate() ? "1" : "0");
         env.put("CELERY_PREFETCH_MULTIPLIER", Integer.toString(options.prefetchMultiplier()));
@@ -65,13 +73,21 @@ public final class CeleryWorker implements AutoCloseable {
 
     /** Enqueues {@code count} tasks.sleep(seconds) on {@code queue} with the real Celery client; returns ids. */
     public static List<String> enqueue(String brokerUrl, String queue, int count, double seconds, Integer priority) {
+        return enqueue(brokerUrl, queue, count, seconds, priority, Map.of());
+    }
+
+    /** As {@link #enqueue(String, String, int, double, Integer)}, with extra environment for tasks.py. */
+    public static List<String> enqueue(String brokerUrl, String queue, int count, double seconds, Integer priority,
+                                       Map<String, String> extraEnv) {
         List<String> args = new ArrayList<>(List.of("enqueue.py", "--queue", queue, "--count",
                 Integer.toString(count), "--seconds", Double.toString(seconds)));
         if (priority != null) {
             args.add("--priority");
             args.add(priority.toString());
         }
-        return PythonProcess.run(PythonProcess.WORKERS.resolve("celery"), Map.of("CELERY_BROKER_URL", brokerUrl),
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put("CELERY_BROKER_URL", brokerUrl);
+        return PythonProcess.run(PythonProcess.WORKERS.resolve("celery"), env,
                 Duration.ofSeconds(60), args.toArray(String[]::new));
     }
 
