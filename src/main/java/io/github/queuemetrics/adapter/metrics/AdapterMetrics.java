@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The adapter's own Prometheus metrics: poll health per source, HTTP latency, the JVM, and every
  * external metric as a gauge of the same name (read from the store at scrape time, so ten thousand
- * queues cost no meter objects and a scrape always agrees with what the HPA is served).
+ * queues cost no meter objects and a scrape always agrees with what the HPA is served;
+ * see {@link QueueMetricsText}).
  */
 public final class AdapterMetrics implements PollListener, AutoCloseable {
 
@@ -28,8 +29,10 @@ public final class AdapterMetrics implements PollListener, AutoCloseable {
     private final Map<String, Timer> pollTimers = new ConcurrentHashMap<>();
     private final Map<String, Counter> pollErrors = new ConcurrentHashMap<>();
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private final MetricStore store;
 
     public AdapterMetrics(MetricStore store) {
+        this.store = store;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -60,7 +63,6 @@ public final class AdapterMetrics implements PollListener, AutoCloseable {
                     .tag("source", name)
                     .register(registry);
         }
-        registry.getPrometheusRegistry().register(new QueueMetricsCollector(store));
     }
 
     public PrometheusMeterRegistry registry() {
@@ -69,7 +71,9 @@ public final class AdapterMetrics implements PollListener, AutoCloseable {
 
     /** Prometheus text exposition of everything above. */
     public String scrape() {
-        return registry.scrape();
+        StringBuilder out = new StringBuilder(registry.scrape());
+        QueueMetricsText.append(store, out);
+        return out.toString();
     }
 
     @Override
