@@ -70,6 +70,9 @@ final class SourceParser {
             f.problem("queues", "required: a non-empty list of queue names (or queuePattern: a regex)");
         } else if (f.has("queues") && f.has("queuePattern")) {
             f.problem("queuePattern", "give either queues or queuePattern, not both");
+        } else if (type == SourceType.RABBITMQ && f.has("queuePattern") && !f.has("managementUri")) {
+            // AMQP cannot list queues: discovery reads the management API's queue list.
+            f.problem("queuePattern", "needs managementUri for rabbitmq (AMQP cannot list queues)");
         }
 
         Optional<WorkerKind> workers = workers(f, type);

@@ -127,8 +127,9 @@ class ConfigLoaderTest {
 
     @Test
     void queuePatternReplacesTheQueueList() throws Exception {
-        String yaml = ConfigLoaderValidationTest.replacing(ConfigLoaderValidationTest.RABBIT, "queues",
-                "queuePattern: '^celery.*'");
+        String yaml = ConfigLoaderValidationTest.with(ConfigLoaderValidationTest.replacing(
+                ConfigLoaderValidationTest.RABBIT, "queues", "queuePattern: '^celery.*'"),
+                "managementUri: http://localhost:15672");
         SourceConfig source = ConfigLoader.parse(yaml, Map.of()).sources().get(0);
         assertThat(source.fixedQueues()).isFalse();
         assertThat(source.queues()).isEmpty();

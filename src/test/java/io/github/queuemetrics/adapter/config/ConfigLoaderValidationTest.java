@@ -162,6 +162,8 @@ class ConfigLoaderValidationTest {
                 arguments(replacing(RABBIT, "queues", "queuePattern: '('"), "sources[0].queuePattern",
                         "not a valid regular expression"),
                 arguments(replacing(RABBIT, "queues", "queuePattern: ''"), "sources[0].queuePattern", "must not be empty"),
+                arguments(replacing(RABBIT, "queues", "queuePattern: '^celery'"), "sources[0].queuePattern",
+                        "needs managementUri for rabbitmq"),
                 // workers
                 arguments(with(RABBIT, "workers: rq"), "sources[0].workers", "type rabbitmq has celery workers, not rq"),
                 arguments(with(REDIS, "workers: rq"), "sources[0].workers", "type celery-redis has celery workers, not rq"),
