@@ -4,6 +4,7 @@ import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
 import io.github.queuemetrics.adapter.model.QueueMetric;
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.source.QueueSource;
@@ -31,7 +32,7 @@ import redis.clients.jedis.exceptions.JedisException;
  *   <li>{@code queue_ready}: LLEN summed over the queue's priority lists ({@link CeleryRedisKeys});</li>
  *   <li>{@code queue_unacked}: entries of the global {@code unacked} hash routed to the queue
  *       ({@link UnackedHashReader});</li>
- *   <li>{@code queue_running}: only with worker tracking ({@link RunningTasks}), absent otherwise;</li>
+ *   <li>{@code queue_running}: only with worker tracking ({@code workers: celery}), absent otherwise;</li>
  *   <li>{@code queue_outstanding}: ready + unacked (+ running tasks already acked, from worker tracking);</li>
  *   <li>{@code queue_oldest_age_seconds}: a lower bound, see {@link OldestTaskTracker}.</li>
  * </ul>
@@ -60,23 +61,20 @@ public final class CeleryRedisSource implements QueueSource {
     private final CeleryRedisKeys keys;
     private final List<String> fixedQueues;
     private final QueueDiscovery discovery;
-    private final RunningTasks runningTasks;
     private final OldestTaskTracker oldest;
     private Jedis jedis;
     private QueueListsReader.Plan plan;
     private int lastUnparsable;
 
-    /** A source without worker tracking. */
+    /**
+     * A source of broker counts only; with {@code workers: celery} the adapter wraps it in a
+     * {@link io.github.queuemetrics.adapter.workers.WorkerAwareSource}, which adds running tasks.
+     */
     public CeleryRedisSource(SourceConfig config) {
-        this(config, RunningTasks.NONE);
+        this(config, System::nanoTime);
     }
 
-    /** A source whose outstanding count includes the running tasks reported by {@code runningTasks}. */
-    public CeleryRedisSource(SourceConfig config, RunningTasks runningTasks) {
-        this(config, runningTasks, System::nanoTime);
-    }
-
-    CeleryRedisSource(SourceConfig config, RunningTasks runningTasks, LongSupplier nanoClock) {
+    CeleryRedisSource(SourceConfig config, LongSupplier nanoClock) {
         if (config.type() != SourceType.CELERY_REDIS) {
             throw new IllegalArgumentException("not a celery-redis source: " + config.type());
         }
@@ -85,7 +83,6 @@ public final class CeleryRedisSource implements QueueSource {
         this.keys = new CeleryRedisKeys(config.prioritySteps(), config.separator(), config.keyPrefix());
         this.fixedQueues = List.copyOf(new LinkedHashSet<>(config.queues()));
         this.discovery = config.fixedQueues() ? null : new QueueDiscovery(keys, config.queuePattern(), nanoClock);
-        this.runningTasks = runningTasks;
         this.oldest = new OldestTaskTracker(nanoClock);
     }
 
@@ -162,14 +159,9 @@ public final class CeleryRedisSource implements QueueSource {
                     .value(QueueMetric.READY, ready)
                     .value(QueueMetric.UNACKED, queueUnacked)
                     .value(QueueMetric.OLDEST_AGE_SECONDS, ages[q]);
-            // Seam for worker tracking: running tasks that already left the unacked hash.
-            long outstanding = ready + queueUnacked;
-            Optional<RunningTasks.Count> running = runningTasks.running(queue);
-            if (running.isPresent()) {
-                sample.value(QueueMetric.RUNNING, running.get().running());
-                outstanding += running.get().acknowledged();
-            }
-            sample.value(QueueMetric.OUTSTANDING, outstanding);
+            // Running tasks that already left the unacked hash (early ack) are added by worker
+            // tracking (WorkerAwareSource): Redis cannot see them.
+            sample.value(QueueMetric.OUTSTANDING, ready + queueUnacked);
             samples.add(sample.build());
         }
         return new SourceSnapshot(name, takenAt, samples);

@@ -1,11 +1,11 @@
 package io.github.queuemetrics.adapter.source.rq;
 
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import java.net.URI;
 import java.time.Duration;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * One lazily opened Redis connection for one source. Polls of a source never overlap, so a single
@@ -26,17 +26,14 @@ final class RqRedisConnection implements AutoCloseable {
      * @param readTimeout    socket read timeout for one reply (the whole pipeline is read within it per reply)
      */
     RqRedisConnection(URI uri, String clientName, Duration connectTimeout, Duration readTimeout) {
-        this.address = JedisURIHelper.getHostAndPort(uri);
+        RedisEndpoint endpoint = RedisEndpoint.parse(uri, clientName);
+        this.address = endpoint.hostAndPort();
         this.config = DefaultJedisClientConfig.builder()
-                .user(JedisURIHelper.getUser(uri))
-                .password(JedisURIHelper.getPassword(uri))
-                .database(JedisURIHelper.getDBIndex(uri))
-                .ssl(JedisURIHelper.isRedisSSLScheme(uri))
-                .clientName(clientName)
+                .from(endpoint.clientConfig())
                 .connectionTimeoutMillis((int) connectTimeout.toMillis())
                 .socketTimeoutMillis((int) readTimeout.toMillis())
                 .build();
-        this.description = uri.getScheme() + "://" + address + "/" + JedisURIHelper.getDBIndex(uri);
+        this.description = endpoint.redactedUri();
     }
 
     /** The open connection, connecting (AUTH, SELECT, CLIENT SETNAME) if needed. */

@@ -1,4 +1,4 @@
-package io.github.queuemetrics.adapter.source.celery;
+package io.github.queuemetrics.adapter.redis;
 
 import io.github.queuemetrics.adapter.config.Secrets;
 import java.net.URI;
@@ -13,13 +13,13 @@ import redis.clients.jedis.JedisClientConfig;
  * {@code rediss://} for TLS), read as redis-py and kombu read it ({@code redis://secret@host} is a
  * user name, a password alone is {@code redis://:secret@host}). Timeouts: connect 2 s, read 5 s.
  */
-record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig clientConfig, String redactedUri) {
+public record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig clientConfig, String redactedUri) {
 
-    static final int CONNECT_TIMEOUT_MILLIS = 2000;
-    static final int SOCKET_TIMEOUT_MILLIS = 5000;
+    public static final int CONNECT_TIMEOUT_MILLIS = 2000;
+    public static final int SOCKET_TIMEOUT_MILLIS = 5000;
 
     /** @param clientName CLIENT SETNAME of the connection, so operators can tell it apart */
-    static RedisEndpoint parse(URI uri, String clientName) {
+    public static RedisEndpoint parse(URI uri, String clientName) {
         String scheme = uri.getScheme();
         if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
             throw new IllegalArgumentException("expected redis:// or rediss://, got " + Secrets.redact(uri));
@@ -48,7 +48,7 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig clientConfig, St
         return new RedisEndpoint(new HostAndPort(uri.getHost(), port), config.build(), Secrets.redact(uri));
     }
 
-    static int database(URI uri) {
+    public static int database(URI uri) {
         String path = uri.getPath();
         if (path == null || path.isEmpty() || path.equals("/")) {
             return 0;

@@ -1,4 +1,4 @@
-package io.github.queuemetrics.adapter.source.celery;
+package io.github.queuemetrics.adapter.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,19 @@
+package io.github.queuemetrics.adapter.workers;
+
+/**
+ * What the workers of one queue are doing, as worker tracking sees it.
+ *
+ * @param running      tasks of the queue executing now, or -1 when the broker already counts them
+ *                     (RQ's started registry) and tracking must not override the source
+ * @param unseenByBroker running tasks in no broker count (Celery's early ack: acknowledged when
+ *                     they start); they are added to {@code queue_outstanding} so each task counts once
+ * @param total        live workers consuming the queue
+ * @param busy         those executing at least one task
+ * @param utilization  busy task slots / all task slots of those workers over the last minute
+ */
+public record QueueWorkers(long running, long unseenByBroker, int total, int busy, double utilization) {
+
+    public boolean reportsRunning() {
+        return running >= 0;
+    }
+}
