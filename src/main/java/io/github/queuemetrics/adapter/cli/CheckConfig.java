@@ -6,6 +6,7 @@ import io.github.queuemetrics.adapter.config.Durations;
 import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
+import io.github.queuemetrics.adapter.config.WorkerKind;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -77,6 +78,9 @@ public final class CheckConfig {
                     .collect(Collectors.joining(", ", "[", "]")));
             field(out, "separator", quoted(s.separator()));
             field(out, "keyPrefix", quoted(s.keyPrefix()));
+        }
+        if (s.workers() != WorkerKind.NONE) {
+            field(out, "podWorkerTemplate", quoted(s.podWorkerTemplate()));
         }
     }
 

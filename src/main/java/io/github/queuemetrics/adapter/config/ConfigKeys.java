@@ -47,6 +47,7 @@ final class ConfigKeys {
         keys.put("prioritySteps", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("separator", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("keyPrefix", EnumSet.of(SourceType.CELERY_REDIS));
+        keys.put("podWorkerTemplate", ALL);
         return Collections.unmodifiableMap(keys);
     }
 

@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  * @param prioritySteps   celery-redis only: kombu priority_steps, default [0, 3, 6, 9]
  * @param separator       celery-redis only: kombu sep, default "\u0006\u0016"
  * @param keyPrefix       celery-redis only: kombu global_keyprefix, default ""
+ * @param podWorkerTemplate with workers: how a pod name maps to a worker name for
+ *                        {@code /probe/pod/{namespace}/{pod}}; {@code {pod}} is replaced. Default
+ *                        {@code celery@{pod}} for Celery workers, {@code {pod}} for RQ workers
  */
 public record SourceConfig(
         String name,
@@ -41,7 +44,8 @@ public record SourceConfig(
         Duration maxStaleness,
         List<Integer> prioritySteps,
         String separator,
-        String keyPrefix) {
+        String keyPrefix,
+        String podWorkerTemplate) {
 
     public static final List<Integer> DEFAULT_PRIORITY_STEPS = List.of(0, 3, 6, 9);
     public static final String DEFAULT_SEPARATOR = "\u0006\u0016";
@@ -54,6 +58,22 @@ public record SourceConfig(
         separator = separator == null ? DEFAULT_SEPARATOR : separator;
         keyPrefix = keyPrefix == null ? "" : keyPrefix;
         workers = workers == null ? WorkerKind.NONE : workers;
+        podWorkerTemplate = podWorkerTemplate != null ? podWorkerTemplate
+                : workers == WorkerKind.RQ ? "{pod}" : "celery@{pod}";
+    }
+
+    /** A source with the default pod-to-worker template. */
+    public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
+                        List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
+                        Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
+                        String keyPrefix) {
+        this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
+                maxStaleness, prioritySteps, separator, keyPrefix, null);
+    }
+
+    /** The worker name of {@code pod} under {@link #podWorkerTemplate}. */
+    public String workerNameOfPod(String pod) {
+        return podWorkerTemplate.replace("{pod}", pod);
     }
 
     public Optional<URI> management() {

@@ -95,6 +95,15 @@ final class SourceParser {
             keyPrefix = f.stringAllowEmpty("keyPrefix", "kombu's global_keyprefix");
         }
 
+        Optional<String> podWorkerTemplate = f.string("podWorkerTemplate", false,
+                "a worker name with {pod} in it, e.g. celery@{pod}");
+        if (podWorkerTemplate.isPresent() && !podWorkerTemplate.get().contains("{pod}")) {
+            f.problem("podWorkerTemplate", "must contain {pod} (the pod name), e.g. celery@{pod}");
+        }
+        if (podWorkerTemplate.isPresent() && workers.orElse(WorkerKind.NONE) == WorkerKind.NONE) {
+            f.problem("podWorkerTemplate", "only with workers: celery or rq (probes need worker tracking)");
+        }
+
         if (type == null || problems.hasUnder(path) || poll.isEmpty() || staleness.isEmpty()) {
             return null; // every cause has been reported (an invalid global duration at the top level)
         }
@@ -102,7 +111,7 @@ final class SourceParser {
                 vhosts.orElse(List.of()), redisUri.orElse(null), queues.orElse(List.of()),
                 queuePattern.orElse(null), workers.orElse(WorkerKind.NONE), namespaces.orElse(List.of()),
                 poll.orElseThrow(), staleness.orElseThrow(), prioritySteps.orElse(null),
-                separator.orElse(null), keyPrefix.orElse(null));
+                separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null));
     }
 
     private static SourceType type(Fields f) {

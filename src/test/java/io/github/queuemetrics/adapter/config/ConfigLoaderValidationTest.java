@@ -169,6 +169,10 @@ class ConfigLoaderValidationTest {
                 arguments(with(REDIS, "workers: rq"), "sources[0].workers", "type celery-redis has celery workers, not rq"),
                 arguments(with(RQ, "workers: celery"), "sources[0].workers", "type rq has rq workers, not celery"),
                 arguments(with(RQ, "workers: sidekiq"), "sources[0].workers", "'sidekiq' is not a worker kind"),
+                arguments(with(RQ, "workers: rq", "podWorkerTemplate: worker-1"), "sources[0].podWorkerTemplate",
+                        "must contain {pod}"),
+                arguments(with(RQ, "podWorkerTemplate: '{pod}'"), "sources[0].podWorkerTemplate",
+                        "only with workers: celery or rq"),
                 // namespaces
                 arguments(with(RABBIT, "namespaces: []"), "sources[0].namespaces", "omit the key to allow every namespace"),
                 arguments(with(RABBIT, "namespaces: workers"), "sources[0].namespaces", "must be a non-empty list"),
