@@ -348,8 +348,9 @@ public final class CeleryWorkerRegistry implements CeleryEventListener {
         if (Double.isNaN(seconds)) {
             return null;
         }
-        long whole = (long) Math.floor(seconds);
-        return Instant.ofEpochSecond(whole, Math.round((seconds - whole) * 1e9));
+        // Celery's timestamps come from time.time(): microseconds are all the precision there is.
+        long micros = Math.round(seconds * 1e6);
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
     }
 
     // ---------------------------------------------------------------- records
