@@ -74,7 +74,10 @@ abstract class ReconnectingEventStream implements CeleryEventStream {
                     break;
                 }
                 lastError = "interrupted";
+            } catch (VirtualMachineError e) {
+                throw e;
             } catch (Exception | Error e) {
+                // Anything else (a linkage problem, a broken listener) must not end the stream for good.
                 if (!closed) {
                     lastError = Secrets.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
                 }
