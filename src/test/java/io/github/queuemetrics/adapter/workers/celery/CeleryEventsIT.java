@@ -56,16 +56,21 @@ class CeleryEventsIT {
             @Override
             void killConnection(CeleryEventStream stream) throws Exception {
                 String ours = ((AmqpEventStream) stream).connectionName();
-                JsonNode connections = JSON.readTree(management("GET", "/api/vhosts/qma-events/connections"));
-                String serverName = null;
-                for (JsonNode c : connections) {
-                    if (ours.equals(c.path("client_properties").path("connection_name").asText())) {
-                        serverName = c.get("name").asText();
-                    }
-                }
-                assertThat(serverName).as("our connection %s in the management API", ours).isNotNull();
+                // The management API lists a new connection only after its next stats update: wait for it.
+                String serverName = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> serverConnectionName(ours), java.util.Objects::nonNull);
                 management("DELETE", "/api/connections/" + URLEncoder.encode(serverName, StandardCharsets.UTF_8)
                         .replace("+", "%20"));
+            }
+
+            private String serverConnectionName(String clientProvidedName) throws Exception {
+                JsonNode connections = JSON.readTree(management("GET", "/api/vhosts/qma-events/connections"));
+                for (JsonNode c : connections) {
+                    if (clientProvidedName.equals(c.path("client_properties").path("connection_name").asText())) {
+                        return c.get("name").asText();
+                    }
+                }
+                return null;
             }
         },
         REDIS {
@@ -119,7 +124,14 @@ class CeleryEventsIT {
     void workerComesOnlineRunsTasksAndLeavesOnWarmShutdown(Broker broker) {
         CeleryWorkerRegistry registry = new CeleryWorkerRegistry(Clock.systemUTC());
         String node = "warm-" + broker.name().toLowerCase() + "@qma-events";
-        try (CeleryEventStream stream = broker.stream(registry::onEvent)) {
+        List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        CeleryEventListener tee = e -> {
+            seen.add(java.time.LocalTime.now() + " " + e.path("type").asText() + " " + e.path("hostname").asText()
+                    + " ts=" + e.path("timestamp").asText() + " clock=" + e.path("clock").asText() + " pid="
+                    + e.path("pid").asText());
+            registry.onEvent(e);
+        };
+        try (CeleryEventStream stream = broker.stream(tee)) {
             stream.start();
             await().atMost(Duration.ofSeconds(10)).until(stream::connected);
             try (CeleryWorker worker = CeleryWorker.start(CeleryWorker.Options.of(broker.celeryUrl(), node, QUEUE)
@@ -130,9 +142,16 @@ class CeleryEventsIT {
                 assertThat(online.pid()).isEqualTo(worker.process().pid());
                 assertThat(online.swVersion()).isEqualTo("5.2.6");
 
-                List<String> ids = CeleryWorker.enqueue(broker.celeryUrl(), QUEUE, 2, 5, null);
-                await().atMost(Duration.ofSeconds(15))
-                        .until(() -> registry.runningTasks(node).equals(new HashSet<>(ids)));
+                List<String> ids = CeleryWorker.enqueue(broker.celeryUrl(), QUEUE, 2, 8, null);
+                try {
+                    await().atMost(Duration.ofSeconds(15))
+                            .until(() -> registry.runningTasks(node).equals(new HashSet<>(ids)));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("running " + registry.runningTasks(node) + " expected " + ids
+                            + "; tasks " + ids.stream().map(registry::task).toList() + "; worker "
+                            + registry.worker(node) + "; stream events " + stream.eventsReceived()
+                            + "\n--- worker log ---\n" + worker.process().output(), e);
+                }
                 // The worker's own count in its heartbeat agrees with what the task events say.
                 await().atMost(Duration.ofSeconds(6)).until(() -> registry.worker(node).orElseThrow().active() == 2);
 
@@ -143,13 +162,26 @@ class CeleryEventsIT {
                     CeleryTaskState t = registry.task(id).orElseThrow();
                     assertThat(t.state()).isEqualTo(CeleryTaskState.State.SUCCEEDED);
                     assertThat(t.name()).isEqualTo("tasks.sleep");
-                    assertThat(t.runtimeSeconds()).isGreaterThanOrEqualTo(5.0);
+                    assertThat(t.runtimeSeconds()).isGreaterThanOrEqualTo(8.0);
                 }
 
+                // Let the worker settle first: twice (in ~10 runs on a loaded 2-core machine) a SIGTERM
+                // arriving ~100 ms after the tasks finished gave worker-offline, then worker-online at
+                // once, and the worker did not shut down (the registry rightly took it as alive again).
+                Instant settled = Instant.now();
+                await().atMost(Duration.ofSeconds(6)).until(() ->
+                        registry.worker(node).orElseThrow().lastHeartbeat().isAfter(settled));
                 worker.process().terminate(); // SIGTERM: warm shutdown, which sends worker-offline
-                await().atMost(Duration.ofSeconds(15)).until(() -> !registry.worker(node).orElseThrow().online());
+                try {
+                    await().atMost(Duration.ofSeconds(15)).until(() -> !registry.worker(node).orElseThrow().online());
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("no worker-offline; events: " + String.join("\n", seen)
+                            + "\n--- worker log ---\n" + worker.process().output(), e);
+                }
+                assertThat(worker.process().waitFor(Duration.ofSeconds(15))).as("worker exited").isTrue();
                 CeleryWorkerState gone = registry.worker(node).orElseThrow();
-                assertThat(registry.isAlive(node)).isFalse();
+                assertThat(registry.isAlive(node)).as("events: %s", seen.subList(Math.max(0, seen.size() - 8),
+                        seen.size())).isFalse();
                 // Gone at once: the offline event arrived while the heartbeat window was still open.
                 assertThat(gone.offlineAt()).isBefore(gone.heartbeatExpires());
                 System.out.printf("%s: worker-offline %d ms after the last heartbeat; its window had %d ms left%n",
