@@ -1,0 +1,158 @@
+package io.github.queuemetrics.adapter.workers.celery;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import io.github.queuemetrics.adapter.config.Secrets;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Celery events from RabbitMQ: a queue of our own ({@code qma-<uuid>.celeryev}, exclusive,
+ * auto-delete, with Celery's {@code event_queue_ttl} 5 s message TTL and {@code
+ * event_queue_expires} 60 s), bound with {@code #} to the topic exchange {@code celeryev}, so the
+ * batched {@code task.multi} messages are caught along with everything else.
+ *
+ * <p>The exchange is declared exactly as Celery declares it (kombu {@code Exchange('celeryev',
+ * type='topic')}: durable, not auto-delete, no arguments), so whichever side comes first, the
+ * other's declaration matches. If someone declared it differently, we fall back to a passive
+ * declare rather than fight over it.
+ *
+ * <p>amqp-client's automatic recovery is off: this stream's own loop reconnects (with a fresh
+ * queue, since the exclusive one died with the old connection), so one code path handles the
+ * first connect and every later one. Deliveries run on amqp-client's consumer thread.
+ */
+public final class AmqpEventStream extends ReconnectingEventStream {
+
+    /** Celery's {@code event_exchange}. */
+    public static final String DEFAULT_EXCHANGE = "celeryev";
+    /** Celery's {@code event_queue_ttl} (5.0 s): events nobody reads in time are dropped by the broker. */
+    static final int MESSAGE_TTL_MILLIS = 5000;
+    /** Celery's {@code event_queue_expires} (60 s): a queue left behind by a vanished consumer goes away. */
+    static final int QUEUE_EXPIRES_MILLIS = 60000;
+
+    private final URI amqpUri;
+    private final String exchange;
+    private final String connectionName;
+    private final AtomicReference<Connection> connection = new AtomicReference<>();
+
+    /** Events of the vhost in {@code amqpUri} (amqp[s]://user:pass@host:port/vhost). */
+    public AmqpEventStream(URI amqpUri, CeleryEventListener listener) {
+        this(amqpUri, DEFAULT_EXCHANGE, "qma-celery-events-" + UUID.randomUUID(), listener, Clock.systemUTC(),
+                Duration.ofMillis(500), Duration.ofSeconds(30));
+    }
+
+    /**
+     * @param connectionName the client-provided connection name shown in the management UI
+     */
+    public AmqpEventStream(URI amqpUri, String exchange, String connectionName, CeleryEventListener listener,
+                           Clock clock, Duration initialBackoff, Duration maxBackoff) {
+        super("celery-events-amqp", listener, initialBackoff, maxBackoff, clock);
+        this.amqpUri = amqpUri;
+        this.exchange = exchange;
+        this.connectionName = connectionName;
+    }
+
+    /** The client-provided name of our connection (RabbitMQ shows it as {@code connection_name}). */
+    public String connectionName() {
+        return connectionName;
+    }
+
+    @Override
+    protected void consume() throws Exception {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(amqpUri);
+        factory.setAutomaticRecoveryEnabled(false);
+        factory.setTopologyRecoveryEnabled(false);
+        // Short AMQP heartbeats so a silently dead TCP connection is noticed within ~30 s.
+        factory.setRequestedHeartbeat(15);
+        factory.setConnectionTimeout(10_000);
+        Connection conn = factory.newConnection(connectionName);
+        connection.set(conn);
+        try {
+            CountDownLatch ended = new CountDownLatch(1);
+            AtomicReference<ShutdownSignalException> cause = new AtomicReference<>();
+            conn.addShutdownListener(signal -> {
+                cause.set(signal);
+                ended.countDown();
+            });
+            if (isClosed()) {
+                return;
+            }
+            Channel channel = declareExchange(conn);
+            String queue = "qma-" + UUID.randomUUID() + ".celeryev";
+            channel.queueDeclare(queue, false, true, true,
+                    Map.of("x-message-ttl", MESSAGE_TTL_MILLIS, "x-expires", QUEUE_EXPIRES_MILLIS));
+            channel.queueBind(queue, exchange, "#");
+            channel.basicConsume(queue, true, new DefaultConsumer(channel) {
+                @Override
+                public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                                           byte[] body) {
+                    deliver(() -> CeleryEventDecoder.fromAmqp(body, properties.getContentType(),
+                            properties.getContentEncoding()));
+                }
+
+                @Override
+                public void handleCancel(String consumerTag) {
+                    // Our queue was deleted under us: start over with a fresh connection and queue.
+                    conn.abort();
+                }
+            });
+            subscribed();
+            ended.await();
+            ShutdownSignalException signal = cause.get();
+            if (signal != null && !isClosed()) {
+                throw new IOException("connection lost: " + reason(signal));
+            }
+        } finally {
+            connection.compareAndSet(conn, null);
+            if (conn.isOpen()) {
+                conn.abort(2000);
+            }
+        }
+    }
+
+    private Channel declareExchange(Connection conn) throws IOException {
+        Channel channel = conn.createChannel();
+        try {
+            channel.exchangeDeclare(exchange, "topic", true, false, null);
+            return channel;
+        } catch (IOException e) {
+            // PRECONDITION_FAILED closed the channel: the exchange exists with other settings. Use it as it is.
+            Channel passive = conn.createChannel();
+            passive.exchangeDeclarePassive(exchange);
+            return passive;
+        }
+    }
+
+    private static String reason(ShutdownSignalException signal) {
+        Object method = signal.getReason();
+        if (method instanceof AMQP.Connection.Close close) {
+            return close.getReplyCode() + " " + close.getReplyText();
+        }
+        return signal.getMessage();
+    }
+
+    @Override
+    protected void abort() {
+        Connection conn = connection.get();
+        if (conn != null) {
+            conn.abort(2000);
+        }
+    }
+
+    @Override
+    protected String describe() {
+        return Secrets.redact(amqpUri) + " exchange " + exchange;
+    }
+}

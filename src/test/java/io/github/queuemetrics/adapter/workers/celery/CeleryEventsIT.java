@@ -1,0 +1,275 @@
+package io.github.queuemetrics.adapter.workers.celery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.queuemetrics.adapter.testsupport.Brokers;
+import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ClientKillParams;
+
+/**
+ * The event stream and registry against real brokers and real Celery 5.2.6 workers (prefork,
+ * {@code -E}), on RabbitMQ (vhost {@code qma-events}) and on Redis (DB 8).
+ */
+@Timeout(180)
+class CeleryEventsIT {
+
+    private static final String QUEUE = "qma-events-it";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    enum Broker {
+        RABBITMQ {
+            @Override
+            URI uri() {
+                return Brokers.rabbitVhost("qma-events");
+            }
+
+            @Override
+            CeleryEventStream stream(CeleryEventListener listener) {
+                return new AmqpEventStream(uri(), AmqpEventStream.DEFAULT_EXCHANGE,
+                        "qma-events-it-" + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200),
+                        Duration.ofSeconds(2));
+            }
+
+            /** DELETE /api/connections/{name} of the connection whose client-provided name is ours. */
+            @Override
+            void killConnection(CeleryEventStream stream) throws Exception {
+                String ours = ((AmqpEventStream) stream).connectionName();
+                // The management API lists a new connection only after its next stats update: wait for it.
+                String serverName = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> serverConnectionName(ours), java.util.Objects::nonNull);
+                management("DELETE", "/api/connections/" + URLEncoder.encode(serverName, StandardCharsets.UTF_8)
+                        .replace("+", "%20"));
+            }
+
+            private String serverConnectionName(String clientProvidedName) throws Exception {
+                JsonNode connections = JSON.readTree(management("GET", "/api/vhosts/qma-events/connections"));
+                for (JsonNode c : connections) {
+                    if (clientProvidedName.equals(c.path("client_properties").path("connection_name").asText())) {
+                        return c.get("name").asText();
+                    }
+                }
+                return null;
+            }
+        },
+        REDIS {
+            @Override
+            URI uri() {
+                return Brokers.redisUri(8);
+            }
+
+            @Override
+            CeleryEventStream stream(CeleryEventListener listener) {
+                return new RedisEventStream(uri(), "", AmqpEventStream.DEFAULT_EXCHANGE,
+                        "qma-events-it-" + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200),
+                        Duration.ofSeconds(2));
+            }
+
+            /** CLIENT KILL ID of the connection carrying our CLIENT SETNAME. */
+            @Override
+            void killConnection(CeleryEventStream stream) {
+                String ours = ((RedisEventStream) stream).clientName();
+                try (Jedis jedis = new Jedis(uri())) {
+                    String line = jedis.clientList().lines().filter(l -> l.contains(" name=" + ours + " "))
+                            .findFirst().orElseThrow(() -> new AssertionError("no Redis client named " + ours));
+                    long id = Long.parseLong(line.replaceAll("^id=(\\d+) .*$", "$1"));
+                    assertThat(jedis.clientKill(ClientKillParams.clientKillParams().id(Long.toString(id))))
+                            .isEqualTo(1);
+                }
+            }
+        };
+
+        abstract URI uri();
+
+        abstract CeleryEventStream stream(CeleryEventListener listener);
+
+        abstract void killConnection(CeleryEventStream stream) throws Exception;
+
+        String celeryUrl() {
+            return Brokers.celeryBrokerUrl(uri());
+        }
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        try (Jedis jedis = new Jedis(Brokers.redisUri(8))) {
+            jedis.flushDB(); // DB 8 belongs to this test alone
+        }
+        management("DELETE", "/api/queues/qma-events/" + QUEUE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void workerComesOnlineRunsTasksAndLeavesOnWarmShutdown(Broker broker) {
+        CeleryWorkerRegistry registry = new CeleryWorkerRegistry(Clock.systemUTC());
+        String node = "warm-" + broker.name().toLowerCase() + "@qma-events";
+        List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        CeleryEventListener tee = e -> {
+            seen.add(java.time.LocalTime.now() + " " + e.path("type").asText() + " " + e.path("hostname").asText()
+                    + " ts=" + e.path("timestamp").asText() + " clock=" + e.path("clock").asText() + " pid="
+                    + e.path("pid").asText());
+            registry.onEvent(e);
+        };
+        try (CeleryEventStream stream = broker.stream(tee)) {
+            stream.start();
+            await().atMost(Duration.ofSeconds(10)).until(stream::connected);
+            try (CeleryWorker worker = CeleryWorker.start(CeleryWorker.Options.of(broker.celeryUrl(), node, QUEUE)
+                    .concurrency(2).taskEvents(true))) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> registry.isAlive(node));
+                CeleryWorkerState online = registry.worker(node).orElseThrow();
+                assertThat(online.freq()).isEqualTo(2.0);
+                assertThat(online.pid()).isEqualTo(worker.process().pid());
+                assertThat(online.swVersion()).isEqualTo("5.2.6");
+
+                List<String> ids = CeleryWorker.enqueue(broker.celeryUrl(), QUEUE, 2, 8, null);
+                try {
+                    await().atMost(Duration.ofSeconds(15))
+                            .until(() -> registry.runningTasks(node).equals(new HashSet<>(ids)));
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("running " + registry.runningTasks(node) + " expected " + ids
+                            + "; tasks " + ids.stream().map(registry::task).toList() + "; worker "
+                            + registry.worker(node) + "; stream events " + stream.eventsReceived()
+                            + "\n--- worker log ---\n" + worker.process().output(), e);
+                }
+                // The worker's own count in its heartbeat agrees with what the task events say.
+                await().atMost(Duration.ofSeconds(6)).until(() -> registry.worker(node).orElseThrow().active() == 2);
+
+                await().atMost(Duration.ofSeconds(20)).until(() -> registry.runningTasks(node).isEmpty());
+                CeleryWorkerState done = registry.worker(node).orElseThrow();
+                assertThat(done.tasksSucceeded()).isEqualTo(2);
+                for (String id : ids) {
+                    CeleryTaskState t = registry.task(id).orElseThrow();
+                    assertThat(t.state()).isEqualTo(CeleryTaskState.State.SUCCEEDED);
+                    assertThat(t.name()).isEqualTo("tasks.sleep");
+                    assertThat(t.runtimeSeconds()).isGreaterThanOrEqualTo(8.0);
+                }
+
+                // Let the worker settle first: twice (in ~10 runs on a loaded 2-core machine) a SIGTERM
+                // arriving ~100 ms after the tasks finished gave worker-offline, then worker-online at
+                // once, and the worker did not shut down (the registry rightly took it as alive again).
+                Instant settled = Instant.now();
+                await().atMost(Duration.ofSeconds(6)).until(() ->
+                        registry.worker(node).orElseThrow().lastHeartbeat().isAfter(settled));
+                worker.process().terminate(); // SIGTERM: warm shutdown, which sends worker-offline
+                try {
+                    await().atMost(Duration.ofSeconds(15)).until(() -> !registry.worker(node).orElseThrow().online());
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("no worker-offline; events: " + String.join("\n", seen)
+                            + "\n--- worker log ---\n" + worker.process().output(), e);
+                }
+                assertThat(worker.process().waitFor(Duration.ofSeconds(15))).as("worker exited").isTrue();
+                CeleryWorkerState gone = registry.worker(node).orElseThrow();
+                assertThat(registry.isAlive(node)).as("events: %s", seen.subList(Math.max(0, seen.size() - 8),
+                        seen.size())).isFalse();
+                // Gone at once: the offline event arrived while the heartbeat window was still open.
+                assertThat(gone.offlineAt()).isBefore(gone.heartbeatExpires());
+                System.out.printf("%s: worker-offline %d ms after the last heartbeat; its window had %d ms left%n",
+                        broker, Duration.between(gone.lastHeartbeat(), gone.offlineAt()).toMillis(),
+                        Duration.between(gone.offlineAt(), gone.heartbeatExpires()).toMillis());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void killedWorkerIsDeadWithinTwoHeartbeatPeriods(Broker broker) {
+        CeleryWorkerRegistry registry = new CeleryWorkerRegistry(Clock.systemUTC());
+        String node = "killed-" + broker.name().toLowerCase() + "@qma-events";
+        try (CeleryEventStream stream = broker.stream(registry::onEvent)) {
+            stream.start();
+            await().atMost(Duration.ofSeconds(10)).until(stream::connected);
+            try (CeleryWorker worker = CeleryWorker.start(CeleryWorker.Options.of(broker.celeryUrl(), node, QUEUE)
+                    .taskEvents(true))) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> registry.worker(node)
+                        .map(w -> w.alive() && w.heartbeats() >= 2).orElse(false));
+                double freq = registry.worker(node).orElseThrow().freq();
+
+                Instant killedAt = Instant.now();
+                long start = System.nanoTime();
+                worker.kill(); // SIGKILL: no worker-offline
+                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> !registry.isAlive(node));
+                double observed = (System.nanoTime() - start) / 1e9;
+                CeleryWorkerState dead = registry.worker(node).orElseThrow();
+                System.out.printf("%s: SIGKILLed worker seen dead after %.3f s (freq %.1f s, limit %.1f s)%n",
+                        broker, observed, freq, 2 * freq);
+
+                assertThat(observed).isLessThanOrEqualTo(2 * freq + 0.5);
+                assertThat(dead.online()).as("no worker-offline event was received").isTrue();
+                assertThat(dead.offlineAt()).isNull();
+                assertThat(dead.lastHeartbeat()).isBefore(killedAt.plusMillis(200));
+                assertThat(dead.heartbeatExpires()).isBefore(Instant.now());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Broker.class)
+    void streamReconnectsAfterItsConnectionIsKilled(Broker broker) throws Exception {
+        CeleryWorkerRegistry registry = new CeleryWorkerRegistry(Clock.systemUTC());
+        String node = "reconnect-" + broker.name().toLowerCase() + "@qma-events";
+        try (CeleryEventStream stream = broker.stream(registry::onEvent)) {
+            stream.start();
+            await().atMost(Duration.ofSeconds(10)).until(stream::connected);
+            try (CeleryWorker worker = CeleryWorker.start(CeleryWorker.Options.of(broker.celeryUrl(), node, QUEUE)
+                    .taskEvents(true))) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> registry.isAlive(node));
+                assertThat(stream.connectCount()).isEqualTo(1);
+                assertThat(stream.lastError()).isEmpty();
+
+                broker.killConnection(stream);
+                await().atMost(Duration.ofSeconds(15)).until(() -> stream.connectCount() >= 2 && stream.connected());
+                Instant resubscribed = Instant.now();
+                assertThat(stream.lastError()).isPresent();
+                System.out.printf("%s: stream reconnected after: %s%n", broker, stream.lastError().get());
+
+                // Events flow again: heartbeats received after the reconnect, and task events too.
+                await().atMost(Duration.ofSeconds(10)).until(() ->
+                        registry.worker(node).orElseThrow().lastHeartbeat().isAfter(resubscribed));
+                List<String> ids = CeleryWorker.enqueue(broker.celeryUrl(), QUEUE, 1, 0.5, null);
+                await().atMost(Duration.ofSeconds(15)).until(() -> registry.task(ids.get(0))
+                        .map(t -> t.state() == CeleryTaskState.State.SUCCEEDED).orElse(false));
+                assertThat(registry.isAlive(node)).isTrue();
+                assertThat(Set.copyOf(registry.runningTasks(node))).isEmpty();
+            }
+        }
+    }
+
+    /** A call to the RabbitMQ management API (HTTP/1.1: its h2c upgrade makes the plugin hang up). */
+    private static String management(String method, String path) throws Exception {
+        URI amqp = Brokers.rabbitAmqpUri();
+        String userInfo = amqp.getUserInfo() == null ? "guest:guest" : amqp.getUserInfo();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest request = HttpRequest.newBuilder(Brokers.rabbitManagementUri().resolve(path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        userInfo.getBytes(StandardCharsets.UTF_8)))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2 && !(method.equals("DELETE") && response.statusCode() == 404)) {
+            throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + " "
+                    + response.body());
+        }
+        return response.body();
+    }
+}
