@@ -11,6 +11,10 @@ import io.github.queuemetrics.adapter.source.QueueSource;
 import io.github.queuemetrics.adapter.source.SourceFactory;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.github.queuemetrics.adapter.tls.TlsOptions;
+import io.github.queuemetrics.adapter.workers.WorkerAwareSource;
+import io.github.queuemetrics.adapter.workers.WorkerDirectory;
+import io.github.queuemetrics.adapter.workers.WorkerTracker;
+import io.github.queuemetrics.adapter.workers.WorkerTrackers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -19,6 +23,7 @@ import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,6 +45,7 @@ public final class Adapter {
     private final ShutdownHook shutdown = new ShutdownHook();
     private Vertx vertx;
     private MetricStore store;
+    private final WorkerDirectory workers = new WorkerDirectory();
     private HttpServer secureServer;
     private HttpServer managementServer;
 
@@ -52,7 +58,7 @@ public final class Adapter {
         vertx = Vertx.vertx();
         shutdown.push("vertx", () -> await(vertx.close()));
         store = new MetricStore(config.sources(), Clock.systemUTC());
-        AdapterMetrics metrics = new AdapterMetrics(store);
+        AdapterMetrics metrics = new AdapterMetrics(store, workers);
         shutdown.push("metrics", metrics::close);
         // Enough threads for every source to poll at once, plus a few for /metrics scrapes.
         WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
@@ -70,7 +76,7 @@ public final class Adapter {
     }
 
     private Future<Void> startManagement(AdapterMetrics metrics) {
-        Router router = ManagementRouter.create(vertx, store, metrics);
+        Router router = ManagementRouter.create(vertx, store, metrics, workers);
         return vertx.createHttpServer().requestHandler(router).listen(options.managementPort())
                 .map(server -> {
                     managementServer = server;
@@ -83,13 +89,23 @@ public final class Adapter {
     private Future<Void> startSources(WorkerExecutor pool, AdapterMetrics metrics) {
         List<Future<Void>> firstPolls = new ArrayList<>();
         for (SourceConfig sourceConfig : config.sources()) {
-            QueueSource source = SourceFactory.create(sourceConfig);
+            QueueSource source = withWorkers(sourceConfig, SourceFactory.create(sourceConfig));
             shutdown.push("source " + source.name(), source::close);
             SourcePoller poller = new SourcePoller(vertx, pool, source, store, metrics, sourceConfig.pollInterval());
             shutdown.push("poller " + source.name(), poller::stop);
             firstPolls.add(poller.start());
         }
         return Future.join(firstPolls).mapEmpty();
+    }
+
+    /** With {@code workers:} the broker counts are completed by what the workers report. */
+    private QueueSource withWorkers(SourceConfig sourceConfig, QueueSource broker) {
+        Optional<WorkerTracker> tracker = WorkerTrackers.forSource(sourceConfig, Clock.systemUTC());
+        if (tracker.isEmpty()) {
+            return broker;
+        }
+        workers.add(sourceConfig, tracker.get());
+        return new WorkerAwareSource(broker, tracker.get(), sourceConfig.type(), Clock.systemUTC());
     }
 
     private Future<Void> startSecure() {
@@ -111,6 +127,10 @@ public final class Adapter {
 
     public MetricStore store() {
         return store;
+    }
+
+    public WorkerDirectory workers() {
+        return workers;
     }
 
     public int securePort() {

@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.metrics;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.poll.PollListener;
 import io.github.queuemetrics.adapter.store.MetricStore;
+import io.github.queuemetrics.adapter.workers.WorkerDirectory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -30,9 +31,11 @@ public final class AdapterMetrics implements PollListener, AutoCloseable {
     private final Map<String, Counter> pollErrors = new ConcurrentHashMap<>();
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final MetricStore store;
+    private final WorkerDirectory workers;
 
-    public AdapterMetrics(MetricStore store) {
+    public AdapterMetrics(MetricStore store, WorkerDirectory workers) {
         this.store = store;
+        this.workers = workers;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -73,6 +76,7 @@ public final class AdapterMetrics implements PollListener, AutoCloseable {
     public String scrape() {
         StringBuilder out = new StringBuilder(registry.scrape());
         QueueMetricsText.append(store, out);
+        WorkerMetricsText.append(workers, store.now(), out);
         return out.toString();
     }
 

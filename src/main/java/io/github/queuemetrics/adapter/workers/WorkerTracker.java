@@ -24,6 +24,9 @@ public interface WorkerTracker extends AutoCloseable {
     /** Readiness of one worker from the last refresh and events; no I/O. */
     ProbeResult probe(String worker, Instant now);
 
+    /** Every worker seen recently, for the per-worker gauges on /metrics; no I/O. */
+    java.util.List<WorkerSummary> workers(Instant now);
+
     /** True when this tracker has seen the worker (alive or recently gone). */
     boolean knows(String worker);
 

@@ -3,11 +3,13 @@ package io.github.queuemetrics.adapter.workers.rq;
 import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import io.github.queuemetrics.adapter.workers.ProbeResult;
 import io.github.queuemetrics.adapter.workers.QueueWorkers;
+import io.github.queuemetrics.adapter.workers.WorkerSummary;
 import io.github.queuemetrics.adapter.workers.WorkerTracker;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import redis.clients.jedis.JedisPooled;
@@ -59,6 +61,15 @@ public final class RqWorkerTracker implements WorkerTracker {
     @Override
     public ProbeResult probe(String worker, Instant now) {
         return view.probe(worker, now);
+    }
+
+    @Override
+    public List<WorkerSummary> workers(Instant now) {
+        return view.workers().stream()
+                .map(w -> new WorkerSummary(w.name(),
+                        view.liveness(w.name(), now).map(l -> l.status().live()).orElse(false),
+                        w.busy() ? 1 : 0, 1))
+                .toList();
     }
 
     @Override

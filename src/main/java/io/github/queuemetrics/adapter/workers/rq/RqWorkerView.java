@@ -93,6 +93,12 @@ public final class RqWorkerView {
         return s == null ? Optional.empty() : Optional.ofNullable(s.queues().get(queue));
     }
 
+    /** Every worker of the last poll. */
+    public java.util.List<RqWorkerInfo> workers() {
+        State s = state;
+        return s == null ? java.util.List.of() : java.util.List.copyOf(s.byName().values());
+    }
+
     /** The worker as last read, for diagnostics. */
     public Optional<RqWorkerInfo> worker(String name) {
         State s = state;

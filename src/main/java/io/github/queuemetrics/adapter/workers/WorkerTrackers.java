@@ -1,0 +1,26 @@
+package io.github.queuemetrics.adapter.workers;
+
+import io.github.queuemetrics.adapter.config.SourceConfig;
+import io.github.queuemetrics.adapter.workers.celery.CeleryWorkerTracker;
+import io.github.queuemetrics.adapter.workers.rq.RqLivenessRules;
+import io.github.queuemetrics.adapter.workers.rq.RqWorkerTracker;
+import io.github.queuemetrics.adapter.workers.rq.RqWorkerView;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Builds the tracker a source's {@code workers:} asks for. */
+public final class WorkerTrackers {
+
+    private WorkerTrackers() {
+    }
+
+    public static Optional<WorkerTracker> forSource(SourceConfig source, Clock clock) {
+        return switch (source.workers()) {
+            case NONE -> Optional.empty();
+            case CELERY -> Optional.of(CeleryWorkerTracker.forSource(source, clock));
+            case RQ -> Optional.of(new RqWorkerTracker(source.uri(), "qma-" + source.name() + "-workers",
+                    new RqWorkerView(RqLivenessRules.DEFAULTS, Duration.ofMinutes(1), source.maxStaleness())));
+        };
+    }
+}
