@@ -128,15 +128,32 @@ class ManifestsTest {
 
     @Test
     void theConfigMapCarriesAValidConfiguration() throws Exception {
-        ConfigMap configMap = ofType(loadAll(), ConfigMap.class).get(0);
+        ConfigMap configMap = ofType(loadAll(), ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().equals("queue-metrics-adapter")).findFirst().orElseThrow();
         var config = ConfigLoader.parse(configMap.getData().get("adapter.yaml"), Map.of("RABBITMQ_PASSWORD", "x"));
         assertThat(config.sources()).isNotEmpty();
     }
 
     @Test
-    void workerExamplesUseTheProbe() throws IOException {
-        List<StatefulSet> sets = ofType(loadAll(), StatefulSet.class);
-        List<Deployment> deployments = ofType(loadAll(), Deployment.class);
-        assertThat(sets.size() + deployments.size()).isGreaterThanOrEqualTo(1);
+    void workerExamplesRunTheShippedProbeCommand() throws IOException {
+        List<HasMetadata> all = loadAll();
+        ConfigMap probe = ofType(all, ConfigMap.class).stream()
+                .filter(c -> c.getMetadata().getName().equals("qma-probe")).findFirst().orElseThrow();
+        // The manifest carries the same script as adapter/probe/qma_probe.py, byte for byte.
+        assertThat(probe.getData().get("qma_probe.py")).isEqualTo(Files.readString(
+                Path.of(System.getProperty("user.dir"), "adapter", "probe", "qma_probe.py")));
+        List<io.fabric8.kubernetes.api.model.PodTemplateSpec> templates = new ArrayList<>();
+        ofType(all, StatefulSet.class).forEach(s -> templates.add(s.getSpec().getTemplate()));
+        ofType(all, Deployment.class).stream()
+                .filter(d -> !d.getMetadata().getName().equals("queue-metrics-adapter"))
+                .forEach(d -> templates.add(d.getSpec().getTemplate()));
+        assertThat(templates).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(templates).allSatisfy(t -> {
+            var container = t.getSpec().getContainers().get(0);
+            assertThat(String.join(" ", container.getReadinessProbe().getExec().getCommand()))
+                    .contains("/opt/qma/qma_probe.py");
+            assertThat(t.getSpec().getVolumes()).anySatisfy(v ->
+                    assertThat(v.getConfigMap().getName()).isEqualTo("qma-probe"));
+        });
     }
 }
