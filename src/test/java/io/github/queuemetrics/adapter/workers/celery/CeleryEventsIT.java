@@ -125,11 +125,17 @@ class CeleryEventsIT {
         CeleryWorkerRegistry registry = new CeleryWorkerRegistry(Clock.systemUTC());
         String node = "warm-" + broker.name().toLowerCase() + "@qma-events";
         List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicReference<CeleryWorkerState> atOffline =
+                new java.util.concurrent.atomic.AtomicReference<>();
         CeleryEventListener tee = e -> {
+            registry.onEvent(e);
+            if ("worker-offline".equals(e.path("type").asText()) && node.equals(e.path("hostname").asText())) {
+                // What a probe asking right after the event would have been told.
+                atOffline.compareAndSet(null, registry.worker(node).orElseThrow());
+            }
             seen.add(java.time.LocalTime.now() + " " + e.path("type").asText() + " " + e.path("hostname").asText()
                     + " ts=" + e.path("timestamp").asText() + " clock=" + e.path("clock").asText() + " pid="
                     + e.path("pid").asText());
-            registry.onEvent(e);
         };
         try (CeleryEventStream stream = broker.stream(tee)) {
             stream.start();
@@ -165,25 +171,28 @@ class CeleryEventsIT {
                     assertThat(t.runtimeSeconds()).isGreaterThanOrEqualTo(8.0);
                 }
 
-                // Let the worker settle first: twice (in ~10 runs on a loaded 2-core machine) a SIGTERM
-                // arriving ~100 ms after the tasks finished gave worker-offline, then worker-online at
-                // once, and the worker did not shut down (the registry rightly took it as alive again).
-                Instant settled = Instant.now();
-                await().atMost(Duration.ofSeconds(6)).until(() ->
-                        registry.worker(node).orElseThrow().lastHeartbeat().isAfter(settled));
                 worker.process().terminate(); // SIGTERM: warm shutdown, which sends worker-offline
                 try {
-                    await().atMost(Duration.ofSeconds(15)).until(() -> !registry.worker(node).orElseThrow().online());
+                    await().atMost(Duration.ofSeconds(15)).until(() -> atOffline.get() != null);
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     throw new AssertionError("no worker-offline; events: " + String.join("\n", seen)
                             + "\n--- worker log ---\n" + worker.process().output(), e);
                 }
-                assertThat(worker.process().waitFor(Duration.ofSeconds(15))).as("worker exited").isTrue();
-                CeleryWorkerState gone = registry.worker(node).orElseThrow();
-                assertThat(registry.isAlive(node)).as("events: %s", seen.subList(Math.max(0, seen.size() - 8),
-                        seen.size())).isFalse();
-                // Gone at once: the offline event arrived while the heartbeat window was still open.
+                CeleryWorkerState gone = atOffline.get();
+                // Gone at once: not alive, although its heartbeat window was still open.
+                assertThat(gone.alive()).isFalse();
+                assertThat(gone.online()).isFalse();
                 assertThat(gone.offlineAt()).isBefore(gone.heartbeatExpires());
+                if (worker.process().waitFor(Duration.ofSeconds(15))) {
+                    assertThat(registry.isAlive(node)).as("events: %s", seen).isFalse();
+                } else {
+                    // Seen on this machine with Celery 5.2.6: SIGTERM gave worker-offline, then
+                    // worker-online ~30 ms later, and the worker kept running and heartbeating. The
+                    // registry follows the worker (alive again); this is not what this test is about.
+                    System.out.printf("%s: NOTE worker did not exit after SIGTERM; events after it: %s%n", broker,
+                            seen.subList(Math.max(0, seen.size() - 4), seen.size()));
+                    assertThat(registry.isAlive(node)).isTrue();
+                }
                 System.out.printf("%s: worker-offline %d ms after the last heartbeat; its window had %d ms left%n",
                         broker, Duration.between(gone.lastHeartbeat(), gone.offlineAt()).toMillis(),
                         Duration.between(gone.offlineAt(), gone.heartbeatExpires()).toMillis());
@@ -215,7 +224,8 @@ class CeleryEventsIT {
                 System.out.printf("%s: SIGKILLed worker seen dead after %.3f s (freq %.1f s, limit %.1f s)%n",
                         broker, observed, freq, 2 * freq);
 
-                assertThat(observed).isLessThanOrEqualTo(2 * freq + 0.5);
+                // Margin: a heartbeat already in flight at the kill, and polling on a loaded 2-core machine.
+                assertThat(observed).isLessThanOrEqualTo(2 * freq + 1.0);
                 assertThat(dead.online()).as("no worker-offline event was received").isTrue();
                 assertThat(dead.offlineAt()).isNull();
                 assertThat(dead.lastHeartbeat()).isBefore(killedAt.plusMillis(200));
