@@ -204,8 +204,10 @@ class CeleryControlIT {
             assertThat(cancel).containsOnlyKeys(early.nodename());
             assertThat(cancel.get(early.nodename()).ok()).isTrue();
             assertThat(cancel.get(early.nodename()).message()).contains("no longer consuming from " + EARLY_QUEUE);
-            assertThat(control.activeQueues(both, t)).containsEntry(early.nodename(), List.of())
-                    .containsEntry(late.nodename(), List.of(LATE_QUEUE));
+            // Like add_consumer, Celery answers before it acts (consumer.call_soon): confirm it.
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                    assertThat(control.activeQueues(both, t)).containsEntry(early.nodename(), List.of())
+                            .containsEntry(late.nodename(), List.of(LATE_QUEUE)));
 
             List<String> moreIds = CeleryWorker.enqueue(celeryBrokerUrl(), EARLY_QUEUE, 2, TASK_SECONDS, null);
             assertThat(ready(EARLY_QUEUE)).isEqualTo(3);
