@@ -6,16 +6,19 @@ import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.management.ManagementRouter;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
+import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
 import io.github.queuemetrics.adapter.poll.SourcePoller;
 import io.github.queuemetrics.adapter.source.QueueSource;
 import io.github.queuemetrics.adapter.source.SourceFactory;
 import io.github.queuemetrics.adapter.store.MetricStore;
+import io.github.queuemetrics.adapter.tls.SecureServer;
 import io.github.queuemetrics.adapter.tls.TlsOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +63,7 @@ public final class Adapter {
 
         return startManagement(metrics)
                 .compose(v -> startSources(pool, metrics))
-                .compose(v -> startSecure())
+                .compose(v -> startSecure(metrics))
                 .map(v -> {
                     LOG.info("queue-metrics-adapter {} serving: external metrics on https://0.0.0.0:{}, "
                                     + "management on http://0.0.0.0:{}, {} source(s)", CommandLine.version(),
@@ -72,6 +75,7 @@ public final class Adapter {
     private Future<Void> startManagement(AdapterMetrics metrics) {
         Router router = ManagementRouter.create(vertx, store, metrics);
         return vertx.createHttpServer().requestHandler(router).listen(options.managementPort())
+                .recover(error -> Future.failedFuture(portError("management", options.managementPort(), error)))
                 .map(server -> {
                     managementServer = server;
                     shutdown.push("management server", () -> await(server.close()));
@@ -92,16 +96,25 @@ public final class Adapter {
         return Future.join(firstPolls).mapEmpty();
     }
 
-    private Future<Void> startSecure() {
+    private Future<Void> startSecure(AdapterMetrics metrics) {
         TlsOptions tls = options.hasTlsFiles()
                 ? TlsOptions.fromFiles(options.tlsCertFile().orElseThrow(), options.tlsPrivateKeyFile().orElseThrow())
                 : TlsOptions.selfSigned(List.of());
-        return ApiServerFactory.start(vertx, store, null, options.securePort(), tls)
+        Router router = ApiServerFactory.router(vertx, store, null);
+        // First on every route: the latency of the HPA's metric requests is the one that matters most.
+        router.route().order(-1).handler(new HttpMetricsHandler(metrics.registry(), "secure"));
+        return SecureServer.start(vertx, router, options.securePort(), tls)
+                .recover(error -> Future.failedFuture(portError("secure", options.securePort(), error)))
                 .map(server -> {
                     secureServer = server;
                     shutdown.push("secure server", () -> await(server.close()));
                     return null;
                 });
+    }
+
+    /** "secure port 6443: Address already in use": a bind error alone does not say which port. */
+    private static Throwable portError(String which, int port, Throwable error) {
+        return new IOException(which + " port " + port + ": " + error.getMessage(), error);
     }
 
     /** Stops everything in reverse start order; safe to call more than once. */
