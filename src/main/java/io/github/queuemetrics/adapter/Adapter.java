@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running adapter. {@link #start()} is one chain of futures (management port, sources and
- * their first polls, secure port); every step pushes its undo onto a {@link ShutdownHook}, so
+ * The running adapter. {@link #start()} is one chain of futures (management port, secure port,
+ * sources and their first polls); every step pushes its undo onto a {@link ShutdownHook}, so
  * {@link #stop()} runs in reverse order.
  */
 public final class Adapter {
@@ -61,9 +61,11 @@ public final class Adapter {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
         shutdown.push("broker pool", pool::close);
 
+        // The secure port listens before the first polls: /readyz turns 200 after a good poll, and
+        // the APIService must not be sent to a pod whose secure port is not listening yet.
         return startManagement(metrics)
-                .compose(v -> startSources(pool, metrics))
                 .compose(v -> startSecure(metrics))
+                .compose(v -> startSources(pool, metrics))
                 .map(v -> {
                     LOG.info("queue-metrics-adapter {} serving: external metrics on https://0.0.0.0:{}, "
                                     + "management on http://0.0.0.0:{}, {} source(s)", CommandLine.version(),
