@@ -59,6 +59,10 @@ class BrokerOutageIT {
                 CompletableFuture.runAsync(() -> CeleryWorker.enqueue(Brokers.celeryBrokerUrl(amqp), RABBIT_QUEUE, 4, 1,
                         null)),
                 CompletableFuture.runAsync(() -> RqWorker.enqueue(redisUri.toString(), RQ_QUEUE, 3, 1))).join();
+        // the management API's statistics of a new queue lag by up to 5 s
+        await("the brokers show the enqueued tasks").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(List.of(brokerOutstanding("redis"), brokerOutstanding("rabbit"),
+                        brokerOutstanding("rq"))).containsExactly(5L, 4L, 3L));
 
         redisProxy = new TcpProxy(redisUri.getHost(), redisUri.getPort());
         rqProxy = new TcpProxy(redisUri.getHost(), redisUri.getPort());
