@@ -6,10 +6,12 @@ import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.management.ManagementRouter;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
+import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
 import io.github.queuemetrics.adapter.poll.SourcePoller;
 import io.github.queuemetrics.adapter.source.QueueSource;
 import io.github.queuemetrics.adapter.source.SourceFactory;
 import io.github.queuemetrics.adapter.store.MetricStore;
+import io.github.queuemetrics.adapter.tls.SecureServer;
 import io.github.queuemetrics.adapter.tls.TlsOptions;
 import io.github.queuemetrics.adapter.workers.WorkerAwareSource;
 import io.github.queuemetrics.adapter.workers.WorkerDirectory;
@@ -20,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running adapter. {@link #start()} is one chain of futures (management port, sources and
- * their first polls, secure port); every step pushes its undo onto a {@link ShutdownHook}, so
+ * The running adapter. {@link #start()} is one chain of futures (management port, secure port,
+ * sources and their first polls); every step pushes its undo onto a {@link ShutdownHook}, so
  * {@link #stop()} runs in reverse order.
  */
 public final class Adapter {
@@ -64,9 +67,11 @@ public final class Adapter {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
         shutdown.push("broker pool", pool::close);
 
+        // The secure port listens before the first polls: /readyz turns 200 after a good poll, and
+        // the APIService must not be sent to a pod whose secure port is not listening yet.
         return startManagement(metrics)
+                .compose(v -> startSecure(metrics))
                 .compose(v -> startSources(pool, metrics))
-                .compose(v -> startSecure())
                 .map(v -> {
                     LOG.info("queue-metrics-adapter {} serving: external metrics on https://0.0.0.0:{}, "
                                     + "management on http://0.0.0.0:{}, {} source(s)", CommandLine.version(),
@@ -78,6 +83,7 @@ public final class Adapter {
     private Future<Void> startManagement(AdapterMetrics metrics) {
         Router router = ManagementRouter.create(vertx, store, metrics, workers);
         return vertx.createHttpServer().requestHandler(router).listen(options.managementPort())
+                .recover(error -> Future.failedFuture(portError("management", options.managementPort(), error)))
                 .map(server -> {
                     managementServer = server;
                     shutdown.push("management server", () -> await(server.close()));
@@ -108,16 +114,25 @@ public final class Adapter {
         return new WorkerAwareSource(broker, tracker.get(), sourceConfig.type(), Clock.systemUTC());
     }
 
-    private Future<Void> startSecure() {
+    private Future<Void> startSecure(AdapterMetrics metrics) {
         TlsOptions tls = options.hasTlsFiles()
                 ? TlsOptions.fromFiles(options.tlsCertFile().orElseThrow(), options.tlsPrivateKeyFile().orElseThrow())
                 : TlsOptions.selfSigned(List.of());
-        return ApiServerFactory.start(vertx, store, null, options.securePort(), tls)
+        Router router = ApiServerFactory.router(vertx, store, null);
+        // First on every route: the latency of the HPA's metric requests is the one that matters most.
+        router.route().order(-1).handler(new HttpMetricsHandler(metrics.registry(), "secure"));
+        return SecureServer.start(vertx, router, options.securePort(), tls)
+                .recover(error -> Future.failedFuture(portError("secure", options.securePort(), error)))
                 .map(server -> {
                     secureServer = server;
                     shutdown.push("secure server", () -> await(server.close()));
                     return null;
                 });
+    }
+
+    /** "secure port 6443: Address already in use": a bind error alone does not say which port. */
+    private static Throwable portError(String which, int port, Throwable error) {
+        return new IOException(which + " port " + port + ": " + error.getMessage(), error);
     }
 
     /** Stops everything in reverse start order; safe to call more than once. */

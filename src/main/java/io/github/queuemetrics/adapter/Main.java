@@ -28,7 +28,9 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(adapter::stop, "shutdown"));
         adapter.start().onFailure(error -> {
             log.error("startup failed: {}", error.getMessage(), error);
-            System.exit(1);
+            // Not from this event-loop thread: System.exit runs the shutdown hook, which waits for
+            // Vert.x to close, and that needs this very thread (it hung 20 s with blocked-thread traces).
+            new Thread(() -> System.exit(1), "exit").start();
         });
     }
 }
