@@ -91,6 +91,25 @@ public final class CeleryWorker implements AutoCloseable {
                 Duration.ofSeconds(60), args.toArray(String[]::new));
     }
 
+    /** Enqueues one tasks.sleep per entry of {@code durations} (seconds), in order; returns ids. */
+    public static List<String> enqueueDurations(String brokerUrl, String queue, List<Double> durations) {
+        String list = String.join(",", durations.stream().map(d -> Double.toString(d)).toList());
+        return PythonProcess.run(PythonProcess.WORKERS.resolve("celery"), Map.of("CELERY_BROKER_URL", brokerUrl),
+                Duration.ofSeconds(60), "enqueue.py", "--queue", queue, "--durations", list);
+    }
+
+    /**
+     * {@code celery inspect active --json}: what the workers say they execute, read by Celery's
+     * own client, independently of the adapter's. Keyed by nodename.
+     */
+    public static String inspectActiveJson(String brokerUrl, Duration timeout) {
+        List<String> lines = PythonProcess.run(PythonProcess.WORKERS.resolve("celery"),
+                Map.of("CELERY_BROKER_URL", brokerUrl), Duration.ofSeconds(60), "-m", "celery", "-A", "tasks",
+                "inspect", "active", "--json", "--timeout", Double.toString(timeout.toMillis() / 1000.0));
+        return lines.stream().filter(l -> l.startsWith("{")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no JSON from celery inspect active: " + lines));
+    }
+
     public String nodename() {
         return nodename;
     }

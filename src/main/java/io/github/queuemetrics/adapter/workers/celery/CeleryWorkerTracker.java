@@ -215,14 +215,16 @@ public final class CeleryWorkerTracker implements WorkerTracker {
             return ProbeResult.notReady("worker " + worker + " is alive but the adapter has no fresh "
                     + "answer from it to 'active_queues'");
         }
-        if (view.queues().isEmpty()) {
-            return ProbeResult.notReady("worker " + worker + " consumes no queue (drained)");
-        }
+        // Name the cancelled queues first: "consumes no queue" alone would hide which queue the
+        // worker was drained from when cancel_consumer removed its only one.
         Set<String> dropped = new TreeSet<>(view.firstQueues());
         dropped.removeAll(view.queues());
         if (!dropped.isEmpty()) {
             return ProbeResult.notReady("worker " + worker + " no longer consumes " + String.join(", ", dropped)
                     + " (drained by cancel_consumer)");
+        }
+        if (view.queues().isEmpty()) {
+            return ProbeResult.notReady("worker " + worker + " consumes no queue (drained)");
         }
         return ProbeResult.ready("worker " + worker + " alive, consuming " + String.join(", ", new TreeSet<>(
                 view.queues())));
