@@ -7,11 +7,14 @@ package io.github.queuemetrics.adapter.workers;
  *                     (RQ's started registry) and tracking must not override the source
  * @param unseenByBroker running tasks in no broker count (Celery's early ack: acknowledged when
  *                     they start); they are added to {@code queue_outstanding} so each task counts once
+ * @param prefetched   tasks delivered to the workers and not started (Celery's {@code reserved} and
+ *                     {@code scheduled}); -1 when not tracked
  * @param total        live workers consuming the queue
  * @param busy         those executing at least one task
  * @param utilization  busy task slots / all task slots of those workers over the last minute
  */
-public record QueueWorkers(long running, long unseenByBroker, int total, int busy, double utilization) {
+public record QueueWorkers(long running, long unseenByBroker, long prefetched, int total, int busy,
+                           double utilization) {
 
     public boolean reportsRunning() {
         return running >= 0;

@@ -68,8 +68,19 @@ public final class WorkerAwareSource implements QueueSource {
                 .with(QueueMetric.WORKERS_UTILIZATION, w.utilization());
         if (w.reportsRunning()) {
             result = result.with(QueueMetric.RUNNING, w.running());
-            double outstanding = sample.value(QueueMetric.OUTSTANDING).orElse(0) + w.unseenByBroker();
-            result = result.with(QueueMetric.OUTSTANDING, outstanding);
+            if (w.prefetched() >= 0) {
+                // RabbitMQ: the management API's unacked lags by its statistics interval (5 s), so
+                // a burst would be counted in no place or in two. The workers' own lists, read in
+                // this poll, give what is delivered and not finished: prefetched, plus running
+                // tasks not yet acknowledged (acks_late). Ready comes live from the broker.
+                long unacked = w.prefetched() + (w.running() - w.unseenByBroker());
+                result = result.with(QueueMetric.UNACKED, unacked)
+                        .with(QueueMetric.OUTSTANDING, sample.value(QueueMetric.READY).orElse(0)
+                                + w.prefetched() + w.running());
+            } else {
+                double outstanding = sample.value(QueueMetric.OUTSTANDING).orElse(0) + w.unseenByBroker();
+                result = result.with(QueueMetric.OUTSTANDING, outstanding);
+            }
         }
         if (workersAreConsumers) {
             result = result.with(QueueMetric.CONSUMERS, w.total());

@@ -96,7 +96,7 @@ class WorkerAwareSourceTest {
 
     @Test
     void celeryOnRedisAddsEarlyAckedRunningTasksAndUsesLiveWorkersAsConsumers() throws Exception {
-        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(4, 3, 2, 1, 0.25)));
+        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(4, 3, -1, 2, 1, 0.25)));
         SourceSnapshot s = new WorkerAwareSource(broker(false, "q"), tracker, SourceType.CELERY_REDIS, CLOCK).poll();
 
         assertThat(tracker.askedFor).containsExactly("q");
@@ -112,7 +112,7 @@ class WorkerAwareSourceTest {
 
     @Test
     void rabbitMqKeepsTheBrokersConsumerCount() throws Exception {
-        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(1, 1, 2, 1, 0.5)));
+        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(1, 1, -1, 2, 1, 0.5)));
         SourceSnapshot s = new WorkerAwareSource(broker(false, "q"), tracker, SourceType.RABBITMQ, CLOCK).poll();
 
         assertThat(values(s, "q")).containsEntry(QueueMetric.CONSUMERS, 5.0)
@@ -121,8 +121,23 @@ class WorkerAwareSourceTest {
     }
 
     @Test
+    void rabbitMqWithPrefetchTrackingTakesUnackedFromTheWorkersOfThisPoll() throws Exception {
+        // 4 running (3 acked at start, 1 acks_late), 2 prefetched; the broker's lagging unacked (2) is
+        // replaced by what the workers hold now: 2 prefetched + 1 running unacked = 3.
+        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(4, 3, 2, 2, 1, 0.5)));
+        SourceSnapshot s = new WorkerAwareSource(broker(false, "q"), tracker, SourceType.RABBITMQ, CLOCK).poll();
+
+        assertThat(values(s, "q")).containsEntry(QueueMetric.READY, 3.0)
+                .containsEntry(QueueMetric.UNACKED, 3.0)
+                .containsEntry(QueueMetric.RUNNING, 4.0)
+                // ready 3 + prefetched 2 + running 4, each task once
+                .containsEntry(QueueMetric.OUTSTANDING, 9.0)
+                .containsEntry(QueueMetric.CONSUMERS, 5.0);
+    }
+
+    @Test
     void rqLeavesRunningAndOutstandingToTheStartedRegistry() throws Exception {
-        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(-1, 0, 3, 2, 0.5)));
+        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(-1, 0, -1, 3, 2, 0.5)));
         SourceSnapshot s = new WorkerAwareSource(broker(true, "q"), tracker, SourceType.RQ, CLOCK).poll();
 
         assertThat(values(s, "q")).containsEntry(QueueMetric.RUNNING, 4.0)
@@ -133,7 +148,7 @@ class WorkerAwareSourceTest {
 
     @Test
     void aQueueTheTrackerDidNotReportKeepsTheBrokerCounts() throws Exception {
-        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(0, 0, 0, 0, 0)));
+        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(0, 0, -1, 0, 0, 0)));
         SourceSnapshot s = new WorkerAwareSource(broker(false, "q", "other"), tracker, SourceType.CELERY_REDIS,
                 CLOCK).poll();
 

@@ -2,6 +2,7 @@ package io.github.queuemetrics.adapter.source.rabbitmq;
 
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
+import io.github.queuemetrics.adapter.config.WorkerKind;
 import io.github.queuemetrics.adapter.model.QueueMetric;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
@@ -22,7 +23,9 @@ import java.util.Map;
  * <li><b>Management API</b> ({@code managementUri} set): one {@code GET /api/queues/{vhost}} per
  *     vhost per poll (plus one per further 500 queues), giving {@code queue_ready},
  *     {@code queue_unacked}, {@code queue_consumers}, {@code queue_outstanding} and the two rates.
- *     Its counts are as fresh as the broker's statistics emission (5 s by default).</li>
+ *     Its counts are as fresh as the broker's statistics emission (5 s by default). With
+ *     {@code workers: celery}, ready and consumers are read live by passive declare as well, and
+ *     worker tracking supplies the prefetched and running tasks from the same moment.</li>
  * <li><b>AMQP only</b>: a passive {@code queue.declare} per queue on one long-lived connection per
  *     vhost, giving {@code queue_ready}, {@code queue_consumers} and {@code queue_outstanding}
  *     (= ready). AMQP cannot see unacknowledged (prefetched) messages nor rates, and cannot list
@@ -45,6 +48,7 @@ public final class RabbitMqSource implements QueueSource {
     private final QueueSelection selection;
     private final ManagementApiClient management;
     private final Map<String, PassiveDeclareCounter> counters;
+    private final boolean liveReady;
 
     /** The source described by one validated {@code sources[i]} of type rabbitmq. */
     public RabbitMqSource(SourceConfig config) {
@@ -73,18 +77,20 @@ public final class RabbitMqSource implements QueueSource {
         this.selection = config.queuePattern() != null
                 ? QueueSelection.pattern(config.queuePattern())
                 : QueueSelection.fixed(config.queues());
-        if (config.managementUri() != null) {
-            this.management = new ManagementApiClient(config.managementUri(),
-                    RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize);
-            this.counters = Map.of();
-        } else {
-            this.management = null;
-            Map<String, PassiveDeclareCounter> byVhost = new LinkedHashMap<>();
+        this.management = config.managementUri() == null ? null : new ManagementApiClient(config.managementUri(),
+                RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize);
+        // With Celery worker tracking, ready is read live over AMQP even when the management API is
+        // used: its counts lag by the statistics interval (5 s), while the running and prefetched
+        // tasks come live from the workers, and mixing the two would count a burst twice or not at all.
+        this.liveReady = config.amqpUri() != null
+                && (management == null || config.workers() == WorkerKind.CELERY);
+        Map<String, PassiveDeclareCounter> byVhost = new LinkedHashMap<>();
+        if (liveReady) {
             for (String vhost : vhosts) {
                 byVhost.put(vhost, new PassiveDeclareCounter(config.amqpUri(), vhost, connectionName(name), timeout));
             }
-            this.counters = byVhost;
         }
+        this.counters = byVhost;
     }
 
     /** The client-provided AMQP connection name, as the management UI and rabbitmqctl show it. */
@@ -117,6 +123,36 @@ public final class RabbitMqSource implements QueueSource {
     }
 
     private void pollManagement(String vhost, List<QueueSample> out) throws IOException, InterruptedException {
+        int first = out.size();
+        listManagement(vhost, out);
+        if (liveReady) {
+            withLiveReady(vhost, out, first);
+        }
+    }
+
+    /** Replaces ready and consumers of {@code out[first..]} with live passive-declare counts. */
+    private void withLiveReady(String vhost, List<QueueSample> out, int first) throws IOException {
+        List<String> names = new ArrayList<>(out.size() - first);
+        for (int i = first; i < out.size(); i++) {
+            names.add(out.get(i).queue());
+        }
+        Map<String, PassiveDeclareCounter.QueueCount> live = counters.get(vhost).count(names);
+        for (int i = first; i < out.size(); i++) {
+            QueueSample sample = out.get(i);
+            PassiveDeclareCounter.QueueCount c = live.get(sample.queue());
+            long ready = c == null ? 0 : c.ready();
+            QueueSample updated = sample.with(QueueMetric.READY, ready)
+                    .with(QueueMetric.CONSUMERS, c == null ? 0 : c.consumers());
+            if (sample.value(QueueMetric.UNACKED).isPresent()) {
+                updated = updated.with(QueueMetric.OUTSTANDING, ready + sample.value(QueueMetric.UNACKED).getAsDouble());
+            } else {
+                updated = updated.with(QueueMetric.OUTSTANDING, ready);
+            }
+            out.set(i, updated);
+        }
+    }
+
+    private void listManagement(String vhost, List<QueueSample> out) throws IOException, InterruptedException {
         List<ManagementQueue> listed = management.listQueues(vhost);
         if (selection.isFixed()) {
             Map<String, ManagementQueue> byName = new HashMap<>(listed.size() * 2);

@@ -186,7 +186,24 @@ public final class CeleryControl implements AutoCloseable {
 
     /** Tasks a worker has prefetched but not started, per worker. */
     public Map<String, List<TaskInfo>> reserved(List<String> destination, Duration timeout) {
-        return perWorker(broadcast("reserved", null, destination, timeout), CeleryControl::tasks);
+        return reserved(destination, timeout, 0);
+    }
+
+    /** As {@link #reserved(List, Duration)} with an expected-replies hint. */
+    public Map<String, List<TaskInfo>> reserved(List<String> destination, Duration timeout, int expectedReplies) {
+        return perWorker(broadcast("reserved", null, destination, timeout, expectedReplies), CeleryControl::tasks);
+    }
+
+    /**
+     * Tasks a worker holds with an ETA or countdown (also prefetched, not started), per worker.
+     * The reply wraps each task as {@code {"eta": …, "priority": …, "request": {task info}}}.
+     */
+    public Map<String, List<TaskInfo>> scheduled(List<String> destination, Duration timeout, int expectedReplies) {
+        return perWorker(broadcast("scheduled", null, destination, timeout, expectedReplies), node -> {
+            List<TaskInfo> tasks = new ArrayList<>();
+            node.forEach(entry -> tasks.add(TaskInfo.from(entry.path("request"))));
+            return List.copyOf(tasks);
+        });
     }
 
     /** Names of the queues each worker consumes from now. */

@@ -37,6 +37,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private static final Duration EVENTS_MAX_BACKOFF = Duration.ofSeconds(10);
 
     private final CeleryControl control;
+    private final boolean tracksPrefetch;
     private final CeleryEventStream events;
     private final CeleryWorkerRegistry registry;
     private final Duration replyTimeout;
@@ -47,12 +48,24 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private volatile Instant lastRefresh;
 
     /** What the last polls learned about one worker; replaced whole, read by probes. */
-    record WorkerView(List<TaskInfo> active, Set<String> queues, Set<String> firstQueues, int slots,
-                      Long pid, Instant answeredAt) {
+    record WorkerView(List<TaskInfo> active, List<TaskInfo> held, Set<String> queues, Set<String> firstQueues,
+                      int slots, Long pid, Instant answeredAt) {
     }
 
     public CeleryWorkerTracker(CeleryControl control, CeleryEventStream events, CeleryWorkerRegistry registry,
                                Duration replyTimeout, Duration staleAfter, Clock clock) {
+        this(control, events, registry, replyTimeout, staleAfter, clock, false);
+    }
+
+    /**
+     * @param tracksPrefetch also ask for {@code reserved} and {@code scheduled} each poll: on
+     *                       RabbitMQ the management API's unacked count lags by its statistics
+     *                       interval, so the prefetched tasks are taken from the workers, in the same
+     *                       poll as the running ones (Redis' {@code unacked} hash is read live)
+     */
+    public CeleryWorkerTracker(CeleryControl control, CeleryEventStream events, CeleryWorkerRegistry registry,
+                               Duration replyTimeout, Duration staleAfter, Clock clock, boolean tracksPrefetch) {
+        this.tracksPrefetch = tracksPrefetch;
         this.control = control;
         this.events = events;
         this.registry = registry;
@@ -73,7 +86,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         CeleryControl control = CeleryControl.forSource(source);
         events.start();
         return new CeleryWorkerTracker(control, events, registry, CeleryControl.DEFAULT_TIMEOUT,
-                source.maxStaleness(), clock);
+                source.maxStaleness(), clock, source.type() == SourceType.RABBITMQ);
     }
 
     public CeleryWorkerRegistry registry() {
@@ -95,6 +108,10 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         Set<String> alive = aliveWorkers(now);
         // Broadcast to every worker (a worker may have started since its first heartbeat reached
         // us) but stop waiting once every worker known to be alive has answered.
+        // Tasks move ready -> prefetched -> active -> done, so the reads follow that order (the
+        // broker was read before this): a task that moves between two reads is counted twice for
+        // one poll, never missed.
+        Map<String, List<TaskInfo>> held = tracksPrefetch ? held(alive.size()) : Map.of();
         Map<String, List<TaskInfo>> active = control.active(null, replyTimeout, alive.size());
         Map<String, List<String>> queuesOf = active.isEmpty() ? Map.of()
                 : control.activeQueues(new ArrayList<>(active.keySet()), replyTimeout);
@@ -117,7 +134,8 @@ public final class CeleryWorkerTracker implements WorkerTracker {
             int slots = stats.containsKey(worker) ? stats.get(worker).maxConcurrency()
                     : old == null ? 0 : old.slots();
             Long pid = registry.worker(worker).map(CeleryWorkerState::pid).orElse(null);
-            views.put(worker, new WorkerView(List.copyOf(answer.getValue()), Set.copyOf(workerQueues),
+            views.put(worker, new WorkerView(List.copyOf(answer.getValue()),
+                    List.copyOf(held.getOrDefault(worker, List.of())), Set.copyOf(workerQueues),
                     Set.copyOf(first), slots, pid, now));
         }
         for (String worker : alive) {
@@ -131,6 +149,16 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                 && views.get(worker).answeredAt().plus(Duration.ofMinutes(10)).isBefore(now));
         lastRefresh = now;
         return perQueue(queues, alive, active.keySet(), now);
+    }
+
+    /** reserved + scheduled per worker: delivered to the worker, not started. */
+    private Map<String, List<TaskInfo>> held(int expectedReplies) {
+        Map<String, List<TaskInfo>> held = new HashMap<>();
+        control.reserved(null, replyTimeout, expectedReplies).forEach((w, tasks) ->
+                held.computeIfAbsent(w, k -> new ArrayList<>()).addAll(tasks));
+        control.scheduled(null, replyTimeout, expectedReplies).forEach((w, tasks) ->
+                held.computeIfAbsent(w, k -> new ArrayList<>()).addAll(tasks));
+        return held;
     }
 
     private Set<String> aliveWorkers(Instant now) {
@@ -154,6 +182,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         for (String queue : queues) {
             long running = 0;
             long unseen = 0;
+            long prefetched = 0;
             int total = 0;
             int busy = 0;
             double slots = 0;
@@ -175,6 +204,11 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                         }
                     }
                 }
+                for (TaskInfo task : view.held()) {
+                    if (queue.equals(task.routingKey())) {
+                        prefetched++;
+                    }
+                }
                 if (view.queues().contains(queue)) {
                     total++;
                     int executing = view.active().size();
@@ -189,7 +223,8 @@ public final class CeleryWorkerTracker implements WorkerTracker {
             UtilizationWindow window = utilization.computeIfAbsent(queue,
                     q -> new UtilizationWindow(Duration.ofMinutes(1)));
             window.add(now, busySlots, slots);
-            result.put(queue, new QueueWorkers(running, unseen, total, busy, window.ratio(now).orElse(0)));
+            result.put(queue, new QueueWorkers(running, unseen, tracksPrefetch ? prefetched : -1, total, busy,
+                    window.ratio(now).orElse(0)));
         }
         utilization.keySet().retainAll(queues);
         return result;

@@ -53,7 +53,7 @@ public final class RqWorkerTracker implements WorkerTracker {
             throw e;
         }
         Map<String, QueueWorkers> result = new HashMap<>();
-        perQueue.forEach((queue, w) -> result.put(queue, new QueueWorkers(-1, 0, w.total(), w.busy(),
+        perQueue.forEach((queue, w) -> result.put(queue, new QueueWorkers(-1, 0, -1, w.total(), w.busy(),
                 w.utilization())));
         return result;
     }

@@ -98,10 +98,27 @@ class CeleryWorkerTrackerTest {
         Map<String, QueueWorkers> result = refresh("a", "b", "c");
 
         // a: t1 (acked: in no broker count) + t3, t4 (unacked: already in the broker's unacked count)
-        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, 2, 2, 1.0));
-        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, 1, 1, 1.0));
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, -1, 2, 2, 1.0));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, -1, 1, 1, 1.0));
         // a queue no worker consumes and no task came from: present, with zeros
-        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, 0, 0, 0.0));
+        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0));
+    }
+
+    @Test
+    void withPrefetchTrackingCountsReservedAndScheduledTasksAndAsksForThemBeforeActive() {
+        CeleryWorkerTracker rabbit = new CeleryWorkerTracker(control, events, registry, Duration.ofMillis(200),
+                STALE_AFTER, clock, true);
+        workers.add(new ScriptedWorkers.Worker("w@test", 2, "a", "b"))
+                .running("t1", "a", true).reserved("t2", "a").reserved("t3", "b").scheduled("t4", "a");
+        heartbeat("w@test");
+
+        Map<String, QueueWorkers> result = rabbit.refresh(List.of("a", "b"), clock.instant());
+
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(1, 1, 2, 1, 1, 0.5));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(0, 0, 1, 1, 1, 0.5));
+        // Tasks flow ready -> prefetched -> active: reading in that order double counts a task that
+        // moves between reads instead of missing it.
+        assertThat(workers.methods).containsSubsequence("reserved", "scheduled", "active");
     }
 
     @Test

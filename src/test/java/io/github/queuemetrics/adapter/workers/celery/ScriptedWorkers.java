@@ -18,7 +18,7 @@ import java.util.Set;
 
 /**
  * Simulated Celery workers behind a fake pidbox transport: each worker answers {@code active},
- * {@code active_queues} and {@code stats} from its scripted state, as celery.worker.control would;
+ * {@code reserved}, {@code scheduled}, {@code active_queues} and {@code stats} from its scripted state, as celery.worker.control would;
  * a worker marked silent answers nothing (hung, or killed after its last heartbeat).
  */
 final class ScriptedWorkers implements PidboxTransport {
@@ -31,6 +31,8 @@ final class ScriptedWorkers implements PidboxTransport {
         final int concurrency;
         final Set<String> queues = new LinkedHashSet<>();
         final List<ObjectNode> active = new ArrayList<>();
+        final List<ObjectNode> reserved = new ArrayList<>();
+        final List<ObjectNode> scheduled = new ArrayList<>();
         boolean silent;
 
         Worker(String nodename, int concurrency, String... queues) {
@@ -41,12 +43,30 @@ final class ScriptedWorkers implements PidboxTransport {
 
         /** A task executing now, delivered from {@code routingKey}; acknowledged under early ack. */
         Worker running(String id, String routingKey, boolean acknowledged) {
+            active.add(task(id, routingKey, acknowledged));
+            return this;
+        }
+
+        /** A task prefetched and not started ({@code reserved}). */
+        Worker reserved(String id, String routingKey) {
+            reserved.add(task(id, routingKey, false));
+            return this;
+        }
+
+        /** A task held for its ETA ({@code scheduled} wraps it in "request"). */
+        Worker scheduled(String id, String routingKey) {
+            ObjectNode entry = JSON.createObjectNode().put("eta", "2026-11-22T10:05:00+00:00").put("priority", 0);
+            entry.set("request", task(id, routingKey, false));
+            scheduled.add(entry);
+            return this;
+        }
+
+        private ObjectNode task(String id, String routingKey, boolean acknowledged) {
             ObjectNode task = JSON.createObjectNode().put("id", id).put("name", "tasks.sleep")
                     .put("hostname", nodename).put("acknowledged", acknowledged).put("time_start", 1.0e9)
                     .put("worker_pid", 4242);
             task.putObject("delivery_info").put("exchange", "").put("routing_key", routingKey).put("priority", 0);
-            active.add(task);
-            return this;
+            return task;
         }
     }
 
@@ -96,6 +116,16 @@ final class ScriptedWorkers implements PidboxTransport {
             case "active" -> {
                 ArrayNode list = JSON.createArrayNode();
                 w.active.forEach(list::add);
+                return list;
+            }
+            case "reserved" -> {
+                ArrayNode list = JSON.createArrayNode();
+                w.reserved.forEach(list::add);
+                return list;
+            }
+            case "scheduled" -> {
+                ArrayNode list = JSON.createArrayNode();
+                w.scheduled.forEach(list::add);
                 return list;
             }
             case "active_queues" -> {
