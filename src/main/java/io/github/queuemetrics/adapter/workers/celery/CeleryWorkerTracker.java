@@ -111,8 +111,22 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         // Tasks move ready -> prefetched -> active -> done, so the reads follow that order (the
         // broker was read before this): a task that moves between two reads is counted twice for
         // one poll, never missed.
-        Map<String, List<TaskInfo>> held = tracksPrefetch ? held(alive.size()) : Map.of();
-        Map<String, List<TaskInfo>> active = control.active(null, replyTimeout, alive.size());
+        // Only the first broadcast goes to every worker (one may have started since its first
+        // heartbeat reached us); the next ones go to those that answered, so a worker that has just
+        // died costs one reply timeout per poll, not one per broadcast.
+        Map<String, List<TaskInfo>> held = new HashMap<>();
+        List<String> responders = null;
+        if (tracksPrefetch) {
+            held.putAll(control.reserved(null, replyTimeout, alive.size()));
+            responders = held.isEmpty() ? null : new ArrayList<>(held.keySet());
+            for (Map.Entry<String, List<TaskInfo>> e : control.scheduled(responders, replyTimeout, alive.size())
+                    .entrySet()) {
+                List<TaskInfo> all = new ArrayList<>(held.getOrDefault(e.getKey(), List.of()));
+                all.addAll(e.getValue());
+                held.put(e.getKey(), all);
+            }
+        }
+        Map<String, List<TaskInfo>> active = control.active(responders, replyTimeout, alive.size());
         Map<String, List<String>> queuesOf = active.isEmpty() ? Map.of()
                 : control.activeQueues(new ArrayList<>(active.keySet()), replyTimeout);
         Set<String> needStats = new TreeSet<>();
@@ -141,6 +155,11 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         for (String worker : alive) {
             WorkerView view = views.get(worker);
             if (!active.containsKey(worker) && (view == null || view.answeredAt().plus(staleAfter).isBefore(now))) {
+                if (view == null && justStarted(worker)) {
+                    // worker-online is sent before the worker's event loop serves its pidbox; it
+                    // has not run a task yet either, so it holds nothing we could miss.
+                    continue;
+                }
                 throw new CeleryControlException("worker " + worker + " sends heartbeats but did not answer "
                         + "'active' within " + replyTimeout.toMillis() + " ms: its running tasks are unknown");
             }
@@ -151,14 +170,9 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         return perQueue(queues, alive, active.keySet(), now);
     }
 
-    /** reserved + scheduled per worker: delivered to the worker, not started. */
-    private Map<String, List<TaskInfo>> held(int expectedReplies) {
-        Map<String, List<TaskInfo>> held = new HashMap<>();
-        control.reserved(null, replyTimeout, expectedReplies).forEach((w, tasks) ->
-                held.computeIfAbsent(w, k -> new ArrayList<>()).addAll(tasks));
-        control.scheduled(null, replyTimeout, expectedReplies).forEach((w, tasks) ->
-                held.computeIfAbsent(w, k -> new ArrayList<>()).addAll(tasks));
-        return held;
+    /** True while the worker has sent no more than its online event and first heartbeat. */
+    private boolean justStarted(String worker) {
+        return registry.worker(worker).map(w -> w.heartbeats() <= 2).orElse(false);
     }
 
     private Set<String> aliveWorkers(Instant now) {

@@ -155,10 +155,15 @@ class CeleryWorkerTrackerTest {
     }
 
     @Test
-    void aNewHeartbeatingWorkerThatNeverAnsweredFailsThePoll() {
+    void aWorkerThatHeartbeatsButNeverAnsweredFailsThePollOnceItIsPastStartingUp() {
         workers.add(new ScriptedWorkers.Worker("mute@test", 2, "a")).silent = true;
+        event("worker-online", "mute@test");
         heartbeat("mute@test");
+        // online + first heartbeat: its pidbox may not be served yet, and it has run nothing yet
+        assertThat(refresh("a").get("a").running()).isZero();
 
+        clock.advance(Duration.ofSeconds(2));
+        heartbeat("mute@test");
         assertThatThrownBy(() -> refresh("a")).isInstanceOf(CeleryControlException.class)
                 .hasMessageContaining("mute@test");
     }

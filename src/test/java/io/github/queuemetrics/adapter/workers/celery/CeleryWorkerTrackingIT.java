@@ -237,7 +237,9 @@ class CeleryWorkerTrackingIT {
         for (String q : List.of(early, late)) {
             assertThat(adapter.metric("workers_total", "celery", q)).isEqualTo(1);
             assertThat(adapter.metric("workers_busy", "celery", q)).isEqualTo(1);
-            assertThat(adapter.metric("workers_utilization", "celery", q)).isEqualTo(1.0);
+            // busy slots / all slots over the last minute: the window still holds the idle
+            // samples from before the tasks arrived (the window math is unit-tested).
+            assertThat(adapter.metric("workers_utilization", "celery", q)).isGreaterThan(0.0).isLessThanOrEqualTo(1.0);
         }
         if (b == Broker.REDIS) {
             assertThat(adapter.metric("queue_consumers", "celery", early)).isEqualTo(1);
