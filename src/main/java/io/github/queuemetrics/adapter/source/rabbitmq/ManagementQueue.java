@@ -17,9 +17,12 @@ package io.github.queuemetrics.adapter.source.rabbitmq;
  * @param consumers      {@code consumers}
  * @param publishRate    {@code message_stats.publish_details}: messages entering the queue per second
  * @param ackRate        {@code message_stats.ack_details}: acknowledgements per second
+ * @param published      {@code message_stats.publish}: messages ever published into the queue
+ *                       (since it was declared or the broker started), {@link #UNKNOWN} when absent
+ *                       (not emitted yet, or no publish ever)
  */
 record ManagementQueue(String name, String vhost, long ready, long unacked, long consumers,
-                       double publishRate, double ackRate) {
+                       double publishRate, double ackRate, long published) {
 
     static final long UNKNOWN = -1;
 

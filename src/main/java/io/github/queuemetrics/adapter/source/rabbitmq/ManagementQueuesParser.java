@@ -78,6 +78,7 @@ final class ManagementQueuesParser {
         long consumers = ManagementQueue.UNKNOWN;
         double publishRate = 0;
         double ackRate = 0;
+        long published = ManagementQueue.UNKNOWN;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken value = p.nextToken();
@@ -96,6 +97,8 @@ final class ManagementQueuesParser {
                                 publishRate = rate(p, details);
                             } else if (stat.equals("ack_details")) {
                                 ackRate = rate(p, details);
+                            } else if (stat.equals("publish")) {
+                                published = count(p, details);
                             } else {
                                 p.skipChildren();
                             }
@@ -110,7 +113,7 @@ final class ManagementQueuesParser {
         if (name == null) {
             throw new IOException("a queue without \"name\"");
         }
-        return new ManagementQueue(name, vhost, ready, unacked, consumers, publishRate, ackRate);
+        return new ManagementQueue(name, vhost, ready, unacked, consumers, publishRate, ackRate, published);
     }
 
     private static long count(JsonParser p, JsonToken value) throws IOException {

@@ -1,0 +1,199 @@
+package io.github.queuemetrics.adapter.source.rabbitmq;
+
+/**
+ * The history of one queue's cumulative publish counter ({@code message_stats.publish}), one
+ * sample per poll, from which the publish time of the oldest ready message is interpolated.
+ *
+ * <p><b>Why it works.</b> Number the messages ever published into the queue 1, 2, ..., P. In a
+ * FIFO queue the {@code R} ready messages are the {@code R} most recently published ones (every
+ * older message was delivered, purged, expired or dropped), so the head of the ready messages is
+ * message number {@code h = P - R + 1}, and it was published when the counter went from
+ * {@code h - 1} to {@code h}. The history holds (poll time, P) pairs; the publish time of message
+ * {@code h} is interpolated linearly between the last sample with {@code P < h} and the first with
+ * {@code P >= h}. For a queue that is not FIFO (requeued messages back at the head, priorities),
+ * the oldest ready message has a number {@code <= h} (R distinct numbers {@code <= P} cannot all be
+ * above {@code P - R + 1}), so the estimate is then a lower bound.
+ *
+ * <p>{@code messages_ready} and the publish counter, not {@code message_stats.deliver_get}: on
+ * RabbitMQ 3.10 a purge (and likewise expiry and overflow drops) removes messages without counting
+ * a delivery, which would shift a delivery-based head number for good; a requeued message is only
+ * counted again when redelivered, so {@code deliver_get - redeliver} does not see it either.
+ *
+ * <p><b>Memory.</b> One {@code long[]} of interleaved (time in epoch ms, count) pairs, grown on
+ * demand up to {@code maxSamples + 1} pairs; an empty or idle queue keeps one or two samples.
+ * Samples older than the one that brackets the head are dropped at each update; when the history
+ * is still full, the middle sample whose removal moves its own interpolated time the least is
+ * merged away (the first and the last are always kept), so steady stretches collapse first and
+ * bursts keep their edges. A run of equal counts keeps only its first and last sample.
+ *
+ * <p>Not thread-safe: one poll at a time updates it.
+ */
+final class PublishHistory {
+
+    /** Default bound of samples kept per queue. */
+    static final int DEFAULT_MAX_SAMPLES = 64;
+
+    private static final int INITIAL_SAMPLES = 4;
+
+    /** data[2i] = poll time in epoch milliseconds, data[2i+1] = publish count then; non-decreasing. */
+    private long[] data = new long[2 * INITIAL_SAMPLES];
+    private int size;
+    /** The poll generation that last updated this history (see {@link OldestAgeEstimator}). */
+    int generation;
+
+    /**
+     * Records this poll's counter and returns the age in seconds of the oldest of the {@code ready}
+     * messages at {@code nowMillis}: 0 for an empty queue, and, when the head was published before
+     * the oldest kept sample, the age of that sample (a lower bound, see {@link #headPrecedesHistory}).
+     * A counter that went down (broker restart, queue deleted and re-created) restarts the history.
+     */
+    double update(long nowMillis, long published, long ready, int maxSamples) {
+        append(nowMillis, published, maxSamples);
+        if (ready <= 0) {
+            dropBefore(size - 1); // every message seen so far is gone: only the latest count matters
+            return 0;
+        }
+        long head = published - ready + 1;
+        int at = firstAtLeast(head);
+        if (at > 0) {
+            dropBefore(at - 1); // the bracket's lower sample is still needed for interpolation
+        }
+        thin(maxSamples);
+        return ageSeconds(nowMillis, head);
+    }
+
+    /** Appends a sample (the counter as seen at this poll) without estimating anything. */
+    void record(long nowMillis, long published, int maxSamples) {
+        append(nowMillis, published, maxSamples);
+        thin(maxSamples);
+    }
+
+    private void append(long nowMillis, long published, int maxSamples) {
+        if (size > 0 && published < count(size - 1)) {
+            size = 0; // counter reset: the old samples describe other messages
+        }
+        if (size >= 2 && count(size - 1) == published && count(size - 2) == published) {
+            data[2 * (size - 1)] = nowMillis; // a flat run keeps its first and last sample only
+            return;
+        }
+        if (2 * size == data.length) {
+            // room for one more than the bound: the new sample is thinned away right after
+            long[] grown = new long[2 * (int) Math.max(size + 1, Math.min(2L * size, maxSamples + 1L))];
+            System.arraycopy(data, 0, grown, 0, data.length);
+            data = grown;
+        }
+        data[2 * size] = nowMillis;
+        data[2 * size + 1] = published;
+        size++;
+    }
+
+    /**
+     * Age in seconds at {@code nowMillis} of message number {@code head}. Between two samples the
+     * message is placed where a steady arrival would put it (the middle of its unit step), so a
+     * single message seen between two polls is dated half-way between them.
+     */
+    double ageSeconds(long nowMillis, long head) {
+        if (size == 0) {
+            return Double.NaN;
+        }
+        int at = firstAtLeast(head);
+        double publishedAt;
+        if (at == 0) {
+            publishedAt = time(0); // lower bound: published at or before the oldest sample
+        } else if (at == size) {
+            publishedAt = time(size - 1); // not counted yet (statistics lag): as young as can be told
+        } else {
+            long t0 = time(at - 1);
+            long c0 = count(at - 1);
+            long t1 = time(at);
+            long c1 = count(at);
+            publishedAt = t0 + (t1 - t0) * ((head - 0.5 - c0) / (c1 - c0));
+        }
+        return Math.max(0, (nowMillis - publishedAt) / 1000.0);
+    }
+
+    /** True when message {@code head} was published before the oldest sample: its age is a lower bound. */
+    boolean headPrecedesHistory(long head) {
+        return size > 0 && count(0) >= head;
+    }
+
+    int size() {
+        return size;
+    }
+
+    long time(int i) {
+        return data[2 * i];
+    }
+
+    long count(int i) {
+        return data[2 * i + 1];
+    }
+
+    /** Bytes this object holds on a 64-bit JVM with compressed references (header + fields + array). */
+    long retainedBytes() {
+        return 24 + 16 + 8L * data.length;
+    }
+
+    /** Index of the first sample whose count is {@code >= n}, or size if none (counts are sorted). */
+    private int firstAtLeast(long n) {
+        int lo = 0;
+        int hi = size;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (count(mid) >= n) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    private void dropBefore(int first) {
+        if (first <= 0) {
+            return;
+        }
+        System.arraycopy(data, 2 * first, data, 0, 2 * (size - first));
+        size -= first;
+        shrinkIfSparse();
+    }
+
+    /** Gives memory back once a backlog is gone (a queue that once held 64 samples and now 1). */
+    private void shrinkIfSparse() {
+        int capacity = data.length / 2;
+        if (capacity > INITIAL_SAMPLES && 4 * size <= capacity) {
+            long[] smaller = new long[2 * Math.max(INITIAL_SAMPLES, 2 * size)];
+            System.arraycopy(data, 0, smaller, 0, 2 * size);
+            data = smaller;
+        }
+    }
+
+    /** Merges middle samples away until at most {@code maxSamples} remain. */
+    private void thin(int maxSamples) {
+        while (size > Math.max(2, maxSamples)) {
+            int victim = 1;
+            double least = Double.MAX_VALUE;
+            for (int i = 1; i < size - 1; i++) {
+                double error = removalError(i);
+                if (error < least) {
+                    least = error;
+                    victim = i;
+                }
+            }
+            System.arraycopy(data, 2 * (victim + 1), data, 2 * victim, 2 * (size - victim - 1));
+            size--;
+        }
+    }
+
+    /** How far (ms) sample i lies from the line through its neighbours: what removing it costs. */
+    private double removalError(int i) {
+        long ca = count(i - 1);
+        long cc = count(i + 1);
+        if (ca == cc) {
+            return 0; // inside a flat run: no message is dated by it
+        }
+        long ta = time(i - 1);
+        double interpolated = ta + (time(i + 1) - ta) * ((double) (count(i) - ca) / (cc - ca));
+        return Math.abs(time(i) - interpolated);
+    }
+}
