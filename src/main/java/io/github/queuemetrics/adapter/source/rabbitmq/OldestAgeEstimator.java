@@ -52,16 +52,20 @@ final class OldestAgeEstimator {
         }
         PublishHistory history = histories.queues.get(queue);
         if (history == null) {
-            if (published == ManagementQueue.UNKNOWN) {
-                return ready == 0 ? 0 : Double.NaN; // nothing worth remembering yet
+            if (published == ManagementQueue.UNKNOWN && ready != 0) {
+                return Double.NaN; // nothing to date it from yet
             }
             history = new PublishHistory();
             histories.queues.put(queue, history);
         }
         history.generation = histories.generation;
         if (published == ManagementQueue.UNKNOWN) {
-            // the counter is emitted separately from the counts (seen both ways round on 3.10)
-            return ready == 0 ? 0 : Double.NaN;
+            if (ready == 0) {
+                // never published into (or the counter not emitted yet): nothing waits now, so
+                // whatever waits later was published after now, which is worth a sample
+                return history.update(nowMillis, history.size() == 0 ? 0 : history.lastCount(), 0, maxSamples);
+            }
+            return Double.NaN; // the counter is emitted apart from the counts (seen both ways round on 3.10)
         }
         if (ready == ManagementQueue.UNKNOWN) {
             history.record(nowMillis, published, maxSamples);

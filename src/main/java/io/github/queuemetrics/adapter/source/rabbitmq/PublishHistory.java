@@ -21,7 +21,7 @@ package io.github.queuemetrics.adapter.source.rabbitmq;
  *
  * <p><b>Memory.</b> One {@code long[]} of interleaved (time in epoch ms, count) pairs, grown on
  * demand up to {@code maxSamples + 1} pairs; an empty or idle queue keeps one or two samples.
- * Samples older than the one that brackets the head are dropped at each update; when the history
+ * Samples older than the one that brackets the head (and than 10 s) are dropped at each update; when the history
  * is still full, the middle sample whose removal moves its own interpolated time the least is
  * merged away (the first and the last are always kept), so steady stretches collapse first and
  * bursts keep their edges. A run of equal counts keeps only its first and last sample.
@@ -34,6 +34,9 @@ final class PublishHistory {
     static final int DEFAULT_MAX_SAMPLES = 64;
 
     private static final int INITIAL_SAMPLES = 4;
+
+    /** Two statistics intervals (collect_statistics_interval, 5 s by default). */
+    static final long LAG_MARGIN_MS = 10_000;
 
     /** data[2i] = poll time in epoch milliseconds, data[2i+1] = publish count then; non-decreasing. */
     private long[] data = new long[2 * INITIAL_SAMPLES];
@@ -49,17 +52,14 @@ final class PublishHistory {
      */
     double update(long nowMillis, long published, long ready, int maxSamples) {
         append(nowMillis, published, maxSamples);
-        if (ready <= 0) {
-            dropBefore(size - 1); // every message seen so far is gone: only the latest count matters
-            return 0;
-        }
-        long head = published - ready + 1;
-        int at = firstAtLeast(head);
-        if (at > 0) {
-            dropBefore(at - 1); // the bracket's lower sample is still needed for interpolation
-        }
+        long head = published - Math.max(0, ready) + 1; // P + 1 for an empty queue: the next message
+        // Samples before the one bracketing the head are no longer needed, except those of the last
+        // LAG_MARGIN_MS: the publish counter and messages_ready are emitted at different moments, so
+        // a head number from a ready count that lags the counter is too high for up to one interval.
+        int keepFrom = Math.min(firstAtLeast(head) - 1, lastAtOrBefore(nowMillis - LAG_MARGIN_MS));
+        dropBefore(keepFrom);
         thin(maxSamples);
-        return ageSeconds(nowMillis, head);
+        return ready <= 0 ? 0 : ageSeconds(nowMillis, head);
     }
 
     /** Appends a sample (the counter as seen at this poll) without estimating anything. */
@@ -121,6 +121,10 @@ final class PublishHistory {
         return size;
     }
 
+    long lastCount() {
+        return count(size - 1);
+    }
+
     long time(int i) {
         return data[2 * i];
     }
@@ -147,6 +151,15 @@ final class PublishHistory {
             }
         }
         return lo;
+    }
+
+    /** Index of the last sample taken at or before {@code millis}, or -1. */
+    private int lastAtOrBefore(long millis) {
+        int i = size - 1;
+        while (i >= 0 && time(i) > millis) {
+            i--;
+        }
+        return i;
     }
 
     private void dropBefore(int first) {

@@ -100,7 +100,7 @@ class PublishHistoryTest {
     }
 
     @Test
-    void aDrainedQueueIsZeroAndKeepsOneSample() {
+    void aDrainedQueueIsZeroAndKeepsOnlyItsLastSamples() {
         PublishHistory h = new PublishHistory();
         FifoQueue q = new FifoQueue();
         poll(h, q, 0);
@@ -111,11 +111,13 @@ class PublishHistoryTest {
         assertThat(h.size()).isGreaterThan(10);
         q.consume(200);
         assertThat(poll(h, q, 21_000)).isZero();
-        assertThat(h.size()).isEqualTo(1);
-        // the next message is dated from that one sample on
-        q.publish(21_500, 1);
-        assertThat(poll(h, q, 22_000)).isCloseTo(0.5, within(0.01));
-        assertThat(poll(h, q, 32_000)).isCloseTo(10.5, within(0.01));
+        assertThat(h.size()).as("the samples from 11 s to 21 s: the statistics lag margin").isEqualTo(11);
+        assertThat(poll(h, q, 40_000)).isZero();
+        assertThat(h.size()).as("the last count, first and last time seen").isEqualTo(2);
+        // the next message is dated from there on
+        q.publish(40_500, 1);
+        assertThat(poll(h, q, 41_000)).isCloseTo(0.5, within(0.01));
+        assertThat(poll(h, q, 51_000)).isCloseTo(10.5, within(0.01));
     }
 
     @Test
@@ -147,16 +149,29 @@ class PublishHistoryTest {
     }
 
     @Test
+    void aReadyCountThatLagsTheCounterDoesNotLoseTheSampleBeforeTheBurst() {
+        PublishHistory h = new PublishHistory();
+        h.update(0, 0, 0, MAX);
+        h.update(5_000, 0, 0, MAX);
+        // 3 published at about 6 s; the counter is emitted first, messages_ready still says 0
+        assertThat(h.update(10_000, 3, 0, MAX)).isZero();
+        assertThat(h.update(15_000, 3, 3, MAX)).as("dated in (5 s, 10 s], not from 10 s on")
+                .isCloseTo((15_000 - (5_000 + 5_000 * 0.5 / 3)) / 1000.0, within(0.001));
+        assertThat(h.headPrecedesHistory(1)).isFalse();
+    }
+
+    @Test
     void aFlatRunKeepsItsFirstAndLastSampleSoTheNextMessageIsDatedAfterTheRun() {
         PublishHistory h = new PublishHistory();
         for (long t = 0; t <= 100_000; t += 5_000) {
             h.update(t, 5, 0, MAX);
         }
-        assertThat(h.size()).isEqualTo(1); // empty queue: only the latest count matters
+        assertThat(h.size()).isEqualTo(2); // empty queue: the count, first and last seen
         for (long t = 105_000; t <= 200_000; t += 5_000) {
             h.record(t, 5, MAX); // counts unknown for a while: the run is recorded, not grown
         }
         assertThat(h.size()).isEqualTo(2);
+        assertThat(h.time(0)).isEqualTo(0);
         assertThat(h.time(1)).isEqualTo(200_000);
         assertThat(h.update(205_000, 8, 3, MAX)).as("message 6 came between 200 s and 205 s")
                 .isCloseTo((205_000 - (200_000 + 5_000 * 0.5 / 3)) / 1000.0, within(0.001));
