@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * {@code queue_oldest_age_seconds} for the management-API mode: one {@link PublishHistory} per
- * queue, fed by the {@code message_stats.publish} and {@code messages_ready} columns of the
+ * queue, fed by the {@code message_stats.publish}, {@code .deliver_get}, {@code .redeliver} and
+ * {@code messages_ready} columns of the
  * listing the source already makes (no extra request, no peeking at messages: Celery sets no AMQP
  * {@code timestamp}, so {@code head_message_timestamp} is null).
  *
@@ -43,9 +44,11 @@ final class OldestAgeEstimator {
     /**
      * The age at {@code nowMillis} of the oldest ready message of one queue, or NaN when it cannot
      * be told this poll: counts not emitted yet, or a non-empty queue without a publish counter.
-     * {@code published} and {@code ready} are {@link ManagementQueue#UNKNOWN} when absent.
+     * {@code published} and {@code ready} are {@link ManagementQueue#UNKNOWN} when absent;
+     * {@code delivered} is {@code deliver_get - redeliver}, 0 when the plugin reports neither
+     * (it omits counters of a queue that had no such traffic).
      */
-    double ageSeconds(String vhost, String queue, long nowMillis, long published, long ready) {
+    double ageSeconds(String vhost, String queue, long nowMillis, long published, long delivered, long ready) {
         VhostHistories histories = byVhost.get(vhost);
         if (histories == null) {
             throw new IllegalStateException("beginPoll(" + vhost + ") first");
@@ -63,7 +66,8 @@ final class OldestAgeEstimator {
             if (ready == 0) {
                 // never published into (or the counter not emitted yet): nothing waits now, so
                 // whatever waits later was published after now, which is worth a sample
-                return history.update(nowMillis, history.size() == 0 ? 0 : history.lastCount(), 0, maxSamples);
+                long count = history.size() == 0 ? 0 : history.lastCount();
+                return history.update(nowMillis, count, Math.min(delivered, count), 0, maxSamples);
             }
             return Double.NaN; // the counter is emitted apart from the counts (seen both ways round on 3.10)
         }
@@ -71,7 +75,7 @@ final class OldestAgeEstimator {
             history.record(nowMillis, published, maxSamples);
             return Double.NaN;
         }
-        return history.update(nowMillis, published, ready, maxSamples);
+        return history.update(nowMillis, published, delivered, ready, maxSamples);
     }
 
     /** Forgets the queues of {@code vhost} that {@link #ageSeconds} was not asked about since {@link #beginPoll}. */

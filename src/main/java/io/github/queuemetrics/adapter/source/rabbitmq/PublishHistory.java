@@ -4,27 +4,32 @@ package io.github.queuemetrics.adapter.source.rabbitmq;
  * The history of one queue's cumulative publish counter ({@code message_stats.publish}), one
  * sample per poll, from which the publish time of the oldest ready message is interpolated.
  *
- * <p><b>Why it works.</b> Number the messages ever published into the queue 1, 2, ..., P. In a
- * FIFO queue the {@code R} ready messages are the {@code R} most recently published ones (every
- * older message was delivered, purged, expired or dropped), so the head of the ready messages is
- * message number {@code h = P - R + 1}, and it was published when the counter went from
- * {@code h - 1} to {@code h}. The history holds (poll time, P) pairs; the publish time of message
- * {@code h} is interpolated linearly between the last sample with {@code P < h} and the first with
- * {@code P >= h}. For a queue that is not FIFO (requeued messages back at the head, priorities),
- * the oldest ready message has a number {@code <= h} (R distinct numbers {@code <= P} cannot all be
- * above {@code P - R + 1}), so the estimate is then a lower bound.
+ * <p><b>Why it works.</b> Number the messages ever published into the queue 1, 2, ..., P. A FIFO
+ * queue hands them out in that order, so after D first deliveries ({@code deliver_get - redeliver}:
+ * consumer deliveries and basic.get, a redelivery of a requeued message not counted twice) the
+ * head of the ready messages is message number {@code h = D + 1}, published when the counter went
+ * from {@code h - 1} to {@code h}. The history holds (poll time, P) pairs; the publish time of
+ * message {@code h} is interpolated linearly between the last sample with {@code P < h} and the
+ * first with {@code P >= h}. {@code messages_ready} only says whether anything waits.
  *
- * <p>{@code messages_ready} and the publish counter, not {@code message_stats.deliver_get}: on
- * RabbitMQ 3.10 a purge (and likewise expiry and overflow drops) removes messages without counting
- * a delivery, which would shift a delivery-based head number for good; a requeued message is only
- * counted again when redelivered, so {@code deliver_get - redeliver} does not see it either.
+ * <p><b>Why not {@code h = P - R + 1}</b> (R = {@code messages_ready}), which would also survive
+ * purges: on 3.10 the publish counter (emitted when the publishing channel emits, or closes) and
+ * {@code messages_ready} (emitted by the queue) arrive up to 5 s apart, and a burst counted before
+ * the ready count catches up moves that head onto the burst: seen in RabbitMqOldestAgeIT, a 15 s old
+ * head reported as 1 s old for 5 s. D only moves with real deliveries.
+ *
+ * <p><b>Messages that leave without a delivery</b> (purge, TTL expiry, overflow drop-head) are
+ * invisible to D and would make every later estimate too old. They are accounted for whenever the
+ * queue is settled (P, D and R unchanged for {@link #LAG_MARGIN_MS}, so every statistic is from
+ * after the last change): then {@code removed = max(0, P - D - R)} and {@code h = D + removed + 1}.
+ * A queue that keeps losing messages to TTL while never settling is over-estimated.
  *
  * <p><b>Memory.</b> One {@code long[]} of interleaved (time in epoch ms, count) pairs, grown on
- * demand up to {@code maxSamples + 1} pairs; an empty or idle queue keeps one or two samples.
- * Samples older than the one that brackets the head (and than 10 s) are dropped at each update; when the history
- * is still full, the middle sample whose removal moves its own interpolated time the least is
- * merged away (the first and the last are always kept), so steady stretches collapse first and
- * bursts keep their edges. A run of equal counts keeps only its first and last sample.
+ * demand up to {@code maxSamples + 1} pairs; an empty or idle queue keeps two or three samples.
+ * Samples older than the one that brackets the head (and than 10 s) are dropped at each update;
+ * when the history is still full, the middle sample whose removal moves its own interpolated time
+ * the least is merged away (the first and the last are always kept), so steady stretches collapse
+ * first and bursts keep their edges. A run of equal counts keeps only its first and last sample.
  *
  * <p>Not thread-safe: one poll at a time updates it.
  */
@@ -41,6 +46,13 @@ final class PublishHistory {
     /** data[2i] = poll time in epoch milliseconds, data[2i+1] = publish count then; non-decreasing. */
     private long[] data = new long[2 * INITIAL_SAMPLES];
     private int size;
+    /** First deliveries (deliver_get - redeliver) and ready count at the previous update. */
+    private long lastDelivered = -1;
+    private long lastReady = -1;
+    /** When P, D or R last changed (epoch ms). */
+    private long changedAt;
+    /** Messages that left the queue without a delivery, as of the last settled update. */
+    private long removed;
     /** The poll generation that last updated this history (see {@link OldestAgeEstimator}). */
     int generation;
 
@@ -50,16 +62,35 @@ final class PublishHistory {
      * the oldest kept sample, the age of that sample (a lower bound, see {@link #headPrecedesHistory}).
      * A counter that went down (broker restart, queue deleted and re-created) restarts the history.
      */
-    double update(long nowMillis, long published, long ready, int maxSamples) {
+    double update(long nowMillis, long published, long delivered, long ready, int maxSamples) {
+        long previousCount = size == 0 ? -1 : count(size - 1);
+        if (delivered < lastDelivered) {
+            size = 0; // counter reset (the publish counter's own reset is seen by append)
+        }
         append(nowMillis, published, maxSamples);
-        long head = published - Math.max(0, ready) + 1; // P + 1 for an empty queue: the next message
+        if (size == 1) {
+            removed = 0; // a new or restarted history
+            changedAt = nowMillis;
+        } else if (published != previousCount || delivered != lastDelivered || ready != lastReady) {
+            changedAt = nowMillis;
+        } else if (nowMillis - changedAt >= LAG_MARGIN_MS) {
+            removed = Math.max(0, published - delivered - Math.max(0, ready));
+        }
+        lastDelivered = delivered;
+        lastReady = ready;
+        long head = delivered + removed + 1;
         // Samples before the one bracketing the head are no longer needed, except those of the last
-        // LAG_MARGIN_MS: the publish counter and messages_ready are emitted at different moments, so
-        // a head number from a ready count that lags the counter is too high for up to one interval.
-        int keepFrom = Math.min(firstAtLeast(head) - 1, lastAtOrBefore(nowMillis - LAG_MARGIN_MS));
+        // LAG_MARGIN_MS (statistics are emitted up to one interval apart: keep a margin).
+        int keepFrom = Math.min(firstAtLeast(Math.min(head, published + 1)) - 1,
+                lastAtOrBefore(nowMillis - LAG_MARGIN_MS));
         dropBefore(keepFrom);
         thin(maxSamples);
         return ready <= 0 ? 0 : ageSeconds(nowMillis, head);
+    }
+
+    /** Messages counted as gone without a delivery (purged, expired, dropped) at the last settled update. */
+    long removed() {
+        return removed;
     }
 
     /** Appends a sample (the counter as seen at this poll) without estimating anything. */
@@ -135,7 +166,7 @@ final class PublishHistory {
 
     /** Bytes this object holds on a 64-bit JVM with compressed references (header + fields + array). */
     long retainedBytes() {
-        return 24 + 16 + 8L * data.length;
+        return 56 + 16 + 8L * data.length;
     }
 
     /** Index of the first sample whose count is {@code >= n}, or size if none (counts are sorted). */

@@ -173,7 +173,7 @@ public final class RabbitMqSource implements QueueSource {
         b.value(QueueMetric.ARRIVAL_RATE, q.publishRate());
         b.value(QueueMetric.COMPLETION_RATE, q.ackRate());
         // dated from the publish counter's history: see PublishHistory for the method and limits
-        double age = oldestAge.ageSeconds(vhost, q.name(), listedAt, q.published(), q.ready());
+        double age = oldestAge.ageSeconds(vhost, q.name(), listedAt, q.published(), q.delivered(), q.ready());
         if (!Double.isNaN(age)) {
             b.value(QueueMetric.OLDEST_AGE_SECONDS, age);
         }

@@ -15,20 +15,20 @@ class OldestAgeEstimatorTest {
     void unknownCountsOrCounterGiveNoValueExceptForAnEmptyQueue() {
         OldestAgeEstimator e = new OldestAgeEstimator();
         e.beginPoll("v");
-        assertThat(e.ageSeconds("v", "fresh", 0, UNKNOWN, UNKNOWN)).isNaN();
-        assertThat(e.ageSeconds("v", "never-published", 0, UNKNOWN, 0)).isZero();
-        assertThat(e.ageSeconds("v", "counter-not-emitted-yet", 0, UNKNOWN, 3)).isNaN();
-        assertThat(e.ageSeconds("v", "counts-not-emitted-yet", 0, 3, UNKNOWN)).isNaN();
+        assertThat(e.ageSeconds("v", "fresh", 0, UNKNOWN, 0, UNKNOWN)).isNaN();
+        assertThat(e.ageSeconds("v", "never-published", 0, UNKNOWN, 0, 0)).isZero();
+        assertThat(e.ageSeconds("v", "counter-not-emitted-yet", 0, UNKNOWN, 0, 3)).isNaN();
+        assertThat(e.ageSeconds("v", "counts-not-emitted-yet", 0, 3, 0, UNKNOWN)).isNaN();
         e.endPoll("v");
         assertThat(e.queueCount()).as("a known counter or an empty queue starts a history").isEqualTo(2);
         // the sample recorded while the counts were unknown dates the messages later
         e.beginPoll("v");
-        assertThat(e.ageSeconds("v", "counts-not-emitted-yet", 7_000, 3, 3)).isEqualTo(7.0);
+        assertThat(e.ageSeconds("v", "counts-not-emitted-yet", 7_000, 3, 0, 3)).isEqualTo(7.0);
         // a queue never published into (no message_stats) dates its first messages from its empty polls
-        assertThat(e.ageSeconds("v", "never-published", 7_000, UNKNOWN, 0)).isZero();
+        assertThat(e.ageSeconds("v", "never-published", 7_000, UNKNOWN, 0, 0)).isZero();
         e.endPoll("v");
         e.beginPoll("v");
-        assertThat(e.ageSeconds("v", "never-published", 17_000, 2, 2)).as("published in (7 s, 17 s]")
+        assertThat(e.ageSeconds("v", "never-published", 17_000, 2, 0, 2)).as("published in (7 s, 17 s]")
                 .isEqualTo((17_000 - (7_000 + 10_000 * 0.5 / 2)) / 1000.0);
         e.endPoll("v");
     }
@@ -37,19 +37,19 @@ class OldestAgeEstimatorTest {
     void queuesNotReportedInAPollAreForgottenPerVhost() {
         OldestAgeEstimator e = new OldestAgeEstimator();
         e.beginPoll("a");
-        e.ageSeconds("a", "q1", 0, 5, 5);
-        e.ageSeconds("a", "q2", 0, 5, 5);
+        e.ageSeconds("a", "q1", 0, 5, 0, 5);
+        e.ageSeconds("a", "q2", 0, 5, 0, 5);
         e.endPoll("a");
         e.beginPoll("b");
-        e.ageSeconds("b", "q1", 0, 5, 5);
+        e.ageSeconds("b", "q1", 0, 5, 0, 5);
         e.endPoll("b");
         e.beginPoll("a");
-        e.ageSeconds("a", "q1", 5_000, 5, 5);
+        e.ageSeconds("a", "q1", 5_000, 5, 0, 5);
         e.endPoll("a");
         assertThat(e.history("a", "q1")).isNotNull();
         assertThat(e.history("a", "q2")).isNull();
         assertThat(e.history("b", "q1")).as("another vhost's poll does not sweep b").isNotNull();
-        assertThatThrownBy(() -> e.ageSeconds("c", "q", 0, 1, 1)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> e.ageSeconds("c", "q", 0, 1, 0, 1)).isInstanceOf(IllegalStateException.class);
     }
 
     /**
@@ -74,7 +74,7 @@ class OldestAgeEstimatorTest {
             e.beginPoll("v");
             for (int q = 0; q < queues; q++) {
                 published[q] += (poll * 7L + q) % 5 == 0 ? 20 : (poll + q) % 3; // bursts among trickles
-                e.ageSeconds("v", names[q], now, published[q], published[q]); // nothing consumed
+                e.ageSeconds("v", names[q], now, published[q], 0, published[q]); // nothing consumed
             }
             e.endPoll("v");
         }
@@ -86,7 +86,7 @@ class OldestAgeEstimatorTest {
         }
         e.beginPoll("v");
         for (int q = 0; q < queues; q++) {
-            e.ageSeconds("v", names[q], now + 5_000, published[q], 0);
+            e.ageSeconds("v", names[q], now + 5_000, published[q], published[q], 0);
         }
         e.endPoll("v");
         long drained = usedHeapAfterGc(memory) - before;

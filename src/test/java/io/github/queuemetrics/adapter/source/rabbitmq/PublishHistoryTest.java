@@ -48,7 +48,7 @@ class PublishHistoryTest {
     }
 
     private static double poll(PublishHistory h, FifoQueue q, long now) {
-        return h.update(now, q.published(), q.ready(), MAX);
+        return h.update(now, q.published(), q.consumed, q.ready(), MAX);
     }
 
     @Test
@@ -123,48 +123,79 @@ class PublishHistoryTest {
     @Test
     void aCounterThatGoesDownRestartsTheHistoryAndTheAgeIsALowerBoundFromThere() {
         PublishHistory h = new PublishHistory();
-        h.update(0, 100, 5, MAX);
-        h.update(5_000, 120, 25, MAX);
+        h.update(0, 100, 95, 5, MAX);
+        h.update(5_000, 120, 95, 25, MAX);
         assertThat(h.size()).isEqualTo(2);
         // broker restarted, or the queue was deleted and declared again: 3 messages published since
-        assertThat(h.update(10_000, 3, 3, MAX)).isZero();
+        assertThat(h.update(10_000, 3, 0, 3, MAX)).isZero();
         assertThat(h.size()).isEqualTo(1);
         assertThat(h.headPrecedesHistory(1)).isTrue();
-        assertThat(h.update(40_000, 3, 3, MAX)).as("lower bound: the first sample after the reset").isEqualTo(30.0);
-        assertThat(h.update(45_000, 5, 5, MAX)).isEqualTo(35.0);
+        assertThat(h.update(40_000, 3, 0, 3, MAX)).as("lower bound: the first sample after the reset").isEqualTo(30.0);
+        assertThat(h.update(45_000, 5, 0, 5, MAX)).isEqualTo(35.0);
     }
 
     @Test
     void aBacklogOlderThanTheFirstSampleIsALowerBoundThatGrowsWithTime() {
         PublishHistory h = new PublishHistory();
         // the adapter starts while 50 messages wait already
-        assertThat(h.update(1_000, 50, 50, MAX)).isZero();
-        assertThat(h.update(31_000, 50, 50, MAX)).isEqualTo(30.0);
+        assertThat(h.update(1_000, 50, 0, 50, MAX)).isZero();
+        assertThat(h.update(31_000, 50, 0, 50, MAX)).isEqualTo(30.0);
         assertThat(h.headPrecedesHistory(1)).isTrue();
-        assertThat(h.update(61_000, 55, 55, MAX)).isEqualTo(60.0);
+        assertThat(h.update(61_000, 55, 0, 55, MAX)).isEqualTo(60.0);
         // once the old backlog is consumed, the head is dated exactly again
-        assertThat(h.update(62_000, 55, 5, MAX)).as("message 51 came between 31 s and 61 s")
+        assertThat(h.update(62_000, 55, 50, 5, MAX)).as("message 51 came between 31 s and 61 s")
                 .isCloseTo((62_000 - (31_000 + 30_000 * 0.5 / 5)) / 1000.0, within(0.001));
         assertThat(h.headPrecedesHistory(51)).isFalse();
     }
 
     @Test
-    void aReadyCountThatLagsTheCounterDoesNotLoseTheSampleBeforeTheBurst() {
+    void aCounterEmittedBeforeTheReadyCountDoesNotMoveTheHead() {
+        // RabbitMqOldestAgeIT saw this: a burst's publishes counted while messages_ready still
+        // showed the count before it; a head number P - R + 1 jumped onto the burst for 5 s
         PublishHistory h = new PublishHistory();
-        h.update(0, 0, 0, MAX);
-        h.update(5_000, 0, 0, MAX);
-        // 3 published at about 6 s; the counter is emitted first, messages_ready still says 0
-        assertThat(h.update(10_000, 3, 0, MAX)).isZero();
-        assertThat(h.update(15_000, 3, 3, MAX)).as("dated in (5 s, 10 s], not from 10 s on")
-                .isCloseTo((15_000 - (5_000 + 5_000 * 0.5 / 3)) / 1000.0, within(0.001));
-        assertThat(h.headPrecedesHistory(1)).isFalse();
+        h.update(0, 0, 0, 0, MAX);
+        h.update(1_000, 0, 0, 0, MAX);
+        h.update(2_000, 3, 0, 3, MAX); // first batch, published in (1 s, 2 s]
+        for (long t = 3_000; t <= 15_000; t += 1_000) {
+            h.update(t, 3, 0, 3, MAX);
+        }
+        double stale = h.update(16_000, 6, 0, 3, MAX); // second batch counted, ready count not yet
+        assertThat(stale).as("still the first batch").isCloseTo((16_000 - 1_000 - 1_000 * 0.5 / 3) / 1000.0, within(0.001));
+        assertThat(h.update(17_000, 6, 0, 6, MAX)).isCloseTo(stale + 1, within(0.001));
+    }
+
+    @Test
+    void aPurgeIsAccountedForOnceTheQueueSettles() {
+        PublishHistory h = new PublishHistory();
+        h.update(0, 0, 0, 0, MAX);
+        h.update(5_000, 10, 0, 10, MAX); // 10 published in (0, 5 s]
+        assertThat(h.update(10_000, 10, 0, 0, MAX)).as("purged: nothing waits").isZero();
+        assertThat(h.update(15_000, 10, 0, 0, MAX)).isZero();
+        assertThat(h.removed()).as("not settled for 10 s yet").isZero();
+        assertThat(h.update(20_000, 10, 0, 0, MAX)).isZero();
+        assertThat(h.removed()).isEqualTo(10);
+        // two published in (20 s, 25 s]: dated there, not as purged message 1
+        assertThat(h.update(25_000, 12, 0, 2, MAX)).isCloseTo((25_000 - 21_250) / 1000.0, within(0.001));
+    }
+
+    @Test
+    void aPurgeFollowedByPublishesIsOverestimatedUntilTheQueueSettles() {
+        PublishHistory h = new PublishHistory();
+        h.update(0, 0, 0, 0, MAX);
+        h.update(5_000, 10, 0, 10, MAX);
+        h.update(10_000, 12, 0, 2, MAX); // 10 purged and 2 published in (5 s, 10 s]
+        double beforeSettled = h.update(15_000, 12, 0, 2, MAX);
+        assertThat(beforeSettled).as("dated as purged message 1").isCloseTo(14.75, within(0.001));
+        double settled = h.update(20_000, 12, 0, 2, MAX);
+        assertThat(h.removed()).isEqualTo(10);
+        assertThat(settled).as("message 11, published in (5 s, 10 s]").isCloseTo((20_000 - 6_250) / 1000.0, within(0.001));
     }
 
     @Test
     void aFlatRunKeepsItsFirstAndLastSampleSoTheNextMessageIsDatedAfterTheRun() {
         PublishHistory h = new PublishHistory();
         for (long t = 0; t <= 100_000; t += 5_000) {
-            h.update(t, 5, 0, MAX);
+            h.update(t, 5, 5, 0, MAX);
         }
         assertThat(h.size()).isEqualTo(2); // empty queue: the count, first and last seen
         for (long t = 105_000; t <= 200_000; t += 5_000) {
@@ -173,20 +204,22 @@ class PublishHistoryTest {
         assertThat(h.size()).isEqualTo(2);
         assertThat(h.time(0)).isEqualTo(0);
         assertThat(h.time(1)).isEqualTo(200_000);
-        assertThat(h.update(205_000, 8, 3, MAX)).as("message 6 came between 200 s and 205 s")
+        assertThat(h.update(205_000, 8, 5, 3, MAX)).as("message 6 came between 200 s and 205 s")
                 .isCloseTo((205_000 - (200_000 + 5_000 * 0.5 / 3)) / 1000.0, within(0.001));
     }
 
     @Test
-    void aRequeuedMessageAtTheHeadMakesTheEstimateALowerBound() {
+    void aRequeuedMessageWaitingAtTheHeadIsMissedUntilItIsRedelivered() {
         PublishHistory h = new PublishHistory();
-        h.update(0, 0, 0, MAX);
-        h.update(10_000, 10, 10, MAX); // messages 1..10, dated (0, 10 s]
-        // 5 delivered, message 3 rejected with requeue: it is back at the head, 6 ready
-        double estimate = h.update(20_000, 10, 6, MAX);
-        double message3 = h.ageSeconds(20_000, 3);
-        assertThat(estimate).as("dated as message 5, younger than the real head").isLessThan(message3);
-        assertThat(estimate).isCloseTo((20_000 - 4_500) / 1000.0, within(0.001));
+        h.update(0, 0, 0, 0, MAX);
+        h.update(10_000, 10, 0, 10, MAX); // messages 1..10, dated (0, 10 s]
+        // 5 delivered, message 3 rejected with requeue: back at the head, 6 ready; the estimate is
+        // the oldest never-delivered message (6), younger than the real head
+        double estimate = h.update(20_000, 10, 5, 6, MAX);
+        assertThat(estimate).isCloseTo((20_000 - 5_500) / 1000.0, within(0.001));
+        assertThat(estimate).isLessThan(h.ageSeconds(20_000, 3));
+        // message 3 redelivered: deliver_get 6, redeliver 1, first deliveries still 5: head 6, exact
+        assertThat(h.update(25_000, 10, 6 - 1, 5, MAX)).isCloseTo((25_000 - 5_500) / 1000.0, within(0.001));
     }
 
     @Test
@@ -207,8 +240,8 @@ class PublishHistoryTest {
             }
             q.consume(random.nextInt(6));
             now += 5_000;
-            double a = bounded.update(now, q.published(), q.ready(), MAX);
-            double b = unbounded.update(now, q.published(), q.ready(), Integer.MAX_VALUE);
+            double a = bounded.update(now, q.published(), q.consumed, q.ready(), MAX);
+            double b = unbounded.update(now, q.published(), q.consumed, q.ready(), Integer.MAX_VALUE);
             worstVsUnbounded = Math.max(worstVsUnbounded, Math.abs(a - b));
             if (b > 60) {
                 worstRelative = Math.max(worstRelative, Math.abs(a - b) / b);

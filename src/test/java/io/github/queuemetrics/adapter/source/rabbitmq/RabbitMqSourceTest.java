@@ -134,9 +134,10 @@ class RabbitMqSourceTest {
         }
     }
 
-    private static String counted(String name, long ready, long published) {
+    private static String counted(String name, long ready, long published, long deliverGet) {
         return "{\"name\":\"" + name + "\",\"vhost\":\"/\",\"messages_ready\":" + ready
-                + ",\"messages_unacknowledged\":0,\"consumers\":0,\"message_stats\":{\"publish\":" + published + "}}";
+                + ",\"messages_unacknowledged\":0,\"consumers\":0,\"message_stats\":{\"publish\":" + published
+                + ",\"deliver_get\":" + deliverGet + ",\"redeliver\":1}}";
     }
 
     @Test
@@ -149,24 +150,24 @@ class RabbitMqSourceTest {
                      api.uri(null), List.of(), List.of(), Pattern.compile("^celery$")), Duration.ofSeconds(5),
                      ManagementApiClient.MAX_PAGE_SIZE, clock)) {
             clock.millis.set(100_000);
-            items.set(counted("celery", 0, 40));
+            items.set(counted("celery", 0, 40, 41));
             assertThat(age(source)).isZero();
             clock.millis.set(110_000);
-            items.set(counted("celery", 10, 50)); // 10 published in (100 s, 110 s], none consumed
+            items.set(counted("celery", 10, 50, 41)); // 10 published in (100 s, 110 s], none consumed
             assertThat(age(source)).isCloseTo(9.5, within(1e-9));
             clock.millis.set(130_000);
-            items.set(counted("celery", 4, 50)); // head is message 47: 6.5/10 into the interval
+            items.set(counted("celery", 4, 50, 47)); // head is message 47: 6.5/10 into the interval
             assertThat(age(source)).isCloseTo(23.5, within(1e-9));
             // the requests still ask for one listing per poll, with the counter column
             assertThat(api.requests).hasSize(3).allSatisfy(r -> assertThat(
-                    r.rawQuery().split("columns=")[1].split("&")[0].split(",")).contains("message_stats.publish"));
+                    r.rawQuery().split("columns=")[1].split("&")[0].split(",")).contains("message_stats.publish", "message_stats.deliver_get", "message_stats.redeliver"));
 
             clock.millis.set(135_000);
             items.set("");
             assertThat(source.poll().queues()).isEmpty();
             // back with a higher counter: had the history been kept, message 51 would be dated in (130 s, 140 s]
             clock.millis.set(140_000);
-            items.set(counted("celery", 10, 60));
+            items.set(counted("celery", 10, 60, 51));
             assertThat(age(source)).as("a queue that went away starts a new history").isZero();
         }
     }
