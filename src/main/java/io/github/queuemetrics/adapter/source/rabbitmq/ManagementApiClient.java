@@ -37,12 +37,15 @@ final class ManagementApiClient {
      * What each queue object holds: name and vhost, the counts, and the publish/ack rates. The
      * {@code avg_rate} fields exist because of {@code msg_rates_age=60}: the mean rate over the
      * last minute, as the contract defines the rates; {@code rate} (the last 5 s interval) is the
-     * fallback for a plugin that does not answer {@code avg_rate}.
+     * fallback for a plugin that does not answer {@code avg_rate}. the cumulative counts
+     * {@code message_stats.publish}, {@code deliver_get} and {@code redeliver} date the oldest ready
+     * message, see {@link PublishHistory}.
      */
     static final String COLUMNS = String.join(",",
             "name", "vhost", "messages_ready", "messages_unacknowledged", "consumers",
             "message_stats.publish_details.rate", "message_stats.publish_details.avg_rate",
-            "message_stats.ack_details.rate", "message_stats.ack_details.avg_rate");
+            "message_stats.ack_details.rate", "message_stats.ack_details.avg_rate", "message_stats.publish",
+            "message_stats.deliver_get", "message_stats.redeliver");
 
     /** How many times a listing is restarted when the queue set changes between its pages. */
     private static final int LISTING_ATTEMPTS = 3;

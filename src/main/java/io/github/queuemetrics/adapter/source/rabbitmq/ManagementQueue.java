@@ -17,9 +17,15 @@ package io.github.queuemetrics.adapter.source.rabbitmq;
  * @param consumers      {@code consumers}
  * @param publishRate    {@code message_stats.publish_details}: messages entering the queue per second
  * @param ackRate        {@code message_stats.ack_details}: acknowledgements per second
+ * @param published      {@code message_stats.publish}: messages ever published into the queue
+ *                       (since it was declared or the broker started), {@link #UNKNOWN} when absent
+ *                       (not emitted yet, or no publish ever)
+ * @param delivered      {@code message_stats.deliver_get - message_stats.redeliver}: first
+ *                       deliveries and gets (a requeued message redelivered counts once), 0 when
+ *                       the plugin reports neither
  */
 record ManagementQueue(String name, String vhost, long ready, long unacked, long consumers,
-                       double publishRate, double ackRate) {
+                       double publishRate, double ackRate, long published, long delivered) {
 
     static final long UNKNOWN = -1;
 

@@ -78,6 +78,9 @@ final class ManagementQueuesParser {
         long consumers = ManagementQueue.UNKNOWN;
         double publishRate = 0;
         double ackRate = 0;
+        long published = ManagementQueue.UNKNOWN;
+        long deliverGet = 0;
+        long redeliver = 0;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken value = p.nextToken();
@@ -96,6 +99,12 @@ final class ManagementQueuesParser {
                                 publishRate = rate(p, details);
                             } else if (stat.equals("ack_details")) {
                                 ackRate = rate(p, details);
+                            } else if (stat.equals("publish")) {
+                                published = count(p, details);
+                            } else if (stat.equals("deliver_get")) {
+                                deliverGet = Math.max(0, count(p, details));
+                            } else if (stat.equals("redeliver")) {
+                                redeliver = Math.max(0, count(p, details));
                             } else {
                                 p.skipChildren();
                             }
@@ -110,7 +119,8 @@ final class ManagementQueuesParser {
         if (name == null) {
             throw new IOException("a queue without \"name\"");
         }
-        return new ManagementQueue(name, vhost, ready, unacked, consumers, publishRate, ackRate);
+        return new ManagementQueue(name, vhost, ready, unacked, consumers, publishRate, ackRate, published,
+                Math.max(0, deliverGet - redeliver));
     }
 
     private static long count(JsonParser p, JsonToken value) throws IOException {

@@ -8,6 +8,7 @@ import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.source.QueueSource;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,14 +23,15 @@ import java.util.Map;
  * <ul>
  * <li><b>Management API</b> ({@code managementUri} set): one {@code GET /api/queues/{vhost}} per
  *     vhost per poll (plus one per further 500 queues), giving {@code queue_ready},
- *     {@code queue_unacked}, {@code queue_consumers}, {@code queue_outstanding} and the two rates.
+ *     {@code queue_unacked}, {@code queue_consumers}, {@code queue_outstanding}, the two rates
+ *     and {@code queue_oldest_age_seconds} (dated from the publish counter's history, {@link PublishHistory}).
  *     Its counts are as fresh as the broker's statistics emission (5 s by default). With
  *     {@code workers: celery}, ready and consumers are read live by passive declare as well, and
  *     worker tracking supplies the prefetched and running tasks from the same moment.</li>
  * <li><b>AMQP only</b>: a passive {@code queue.declare} per queue on one long-lived connection per
  *     vhost, giving {@code queue_ready}, {@code queue_consumers} and {@code queue_outstanding}
  *     (= ready). AMQP cannot see unacknowledged (prefetched) messages nor rates, and cannot list
- *     queues, so these metrics are absent (unknown, not 0) and {@code queuePattern} is refused.</li>
+ *     queues, so these metrics (and the oldest age) are absent (unknown, not 0) and {@code queuePattern} is refused.</li>
  * </ul>
  *
  * <p>Every sample has the labels {@code source}, {@code queue} and {@code vhost}. A queue of
@@ -49,14 +51,22 @@ public final class RabbitMqSource implements QueueSource {
     private final ManagementApiClient management;
     private final Map<String, PassiveDeclareCounter> counters;
     private final boolean liveReady;
+    private final OldestAgeEstimator oldestAge;
+    private final Clock clock;
 
     /** The source described by one validated {@code sources[i]} of type rabbitmq. */
     public RabbitMqSource(SourceConfig config) {
-        this(config, DEFAULT_TIMEOUT, ManagementApiClient.MAX_PAGE_SIZE);
+        this(config, DEFAULT_TIMEOUT, ManagementApiClient.MAX_PAGE_SIZE, Clock.systemUTC());
     }
 
     /** With an explicit timeout and management page size (tests). */
     RabbitMqSource(SourceConfig config, Duration timeout, int pageSize) {
+        this(config, timeout, pageSize, Clock.systemUTC());
+    }
+
+    /** With an explicit timeout, management page size and clock (tests; the clock dates publish samples). */
+    RabbitMqSource(SourceConfig config, Duration timeout, int pageSize, Clock clock) {
+        this.clock = clock;
         if (config.type() != SourceType.RABBITMQ) {
             throw new IllegalArgumentException("source '" + config.name() + "' is of type "
                     + config.type().configName() + ", not rabbitmq");
@@ -79,6 +89,7 @@ public final class RabbitMqSource implements QueueSource {
                 : QueueSelection.fixed(config.queues());
         this.management = config.managementUri() == null ? null : new ManagementApiClient(config.managementUri(),
                 RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize);
+        this.oldestAge = management == null ? null : new OldestAgeEstimator();
         // With Celery worker tracking, ready is read live over AMQP even when the management API is
         // used: its counts lag by the statistics interval (5 s), while the running and prefetched
         // tasks come live from the workers, and mixing the two would count a burst twice or not at all.
@@ -154,6 +165,8 @@ public final class RabbitMqSource implements QueueSource {
 
     private void listManagement(String vhost, List<QueueSample> out) throws IOException, InterruptedException {
         List<ManagementQueue> listed = management.listQueues(vhost);
+        long listedAt = clock.millis();
+        oldestAge.beginPoll(vhost);
         if (selection.isFixed()) {
             Map<String, ManagementQueue> byName = new HashMap<>(listed.size() * 2);
             for (ManagementQueue q : listed) {
@@ -161,21 +174,22 @@ public final class RabbitMqSource implements QueueSource {
             }
             for (String queue : selection.fixedQueues()) {
                 ManagementQueue q = byName.get(queue);
-                out.add(q != null ? managementSample(q, vhost) : missingManagementQueue(queue, vhost));
+                out.add(q != null ? managementSample(q, vhost, listedAt) : missingManagementQueue(queue, vhost));
             }
         } else {
             String previous = null;
             for (ManagementQueue q : listed) {
                 // pages are sorted by name: a queue repeated across a page boundary is adjacent
                 if (selection.discovers(q.name()) && !q.name().equals(previous)) {
-                    out.add(managementSample(q, vhost));
+                    out.add(managementSample(q, vhost, listedAt));
                 }
                 previous = q.name();
             }
         }
+        oldestAge.endPoll(vhost); // forgets the histories of queues that are gone or not reported
     }
 
-    private QueueSample managementSample(ManagementQueue q, String vhost) {
+    private QueueSample managementSample(ManagementQueue q, String vhost, long listedAt) {
         QueueSample.Builder b = QueueSample.builder(name, q.name()).label(QueueSample.LABEL_VHOST, vhost);
         if (q.countsKnown()) {
             b.value(QueueMetric.READY, q.ready());
@@ -193,6 +207,11 @@ public final class RabbitMqSource implements QueueSource {
         // acks_late. Absent message_stats on an existing queue means no such traffic: 0.
         b.value(QueueMetric.ARRIVAL_RATE, q.publishRate());
         b.value(QueueMetric.COMPLETION_RATE, q.ackRate());
+        // dated from the publish counter's history: see PublishHistory for the method and limits
+        double age = oldestAge.ageSeconds(vhost, q.name(), listedAt, q.published(), q.delivered(), q.ready());
+        if (!Double.isNaN(age)) {
+            b.value(QueueMetric.OLDEST_AGE_SECONDS, age);
+        }
         return b.build();
     }
 
@@ -204,6 +223,7 @@ public final class RabbitMqSource implements QueueSource {
                 .value(QueueMetric.CONSUMERS, 0)
                 .value(QueueMetric.ARRIVAL_RATE, 0)
                 .value(QueueMetric.COMPLETION_RATE, 0)
+                .value(QueueMetric.OLDEST_AGE_SECONDS, 0)
                 .build();
     }
 

@@ -12,7 +12,30 @@
  * <tr><td>queue_outstanding</td><td>ready + unacked</td><td>ready</td></tr>
  * <tr><td>queue_arrival_rate</td><td>{@code message_stats.publish_details.avg_rate} over 60 s</td><td>absent</td></tr>
  * <tr><td>queue_completion_rate</td><td>{@code message_stats.ack_details.avg_rate} over 60 s</td><td>absent</td></tr>
+ * <tr><td>queue_oldest_age_seconds</td><td>dated from the history of {@code message_stats.publish}</td><td>absent</td></tr>
  * </table>
+ *
+ * <h2>Oldest age without timestamps</h2>
+ * Celery sets no AMQP {@code timestamp} ({@code head_message_timestamp} is null) and peeking is
+ * intrusive, so {@link io.github.queuemetrics.adapter.source.rabbitmq.PublishHistory} keeps, per
+ * queue, (poll time, {@code message_stats.publish}) samples and dates message number
+ * {@code deliver_get - redeliver + 1} (plus messages purged/expired, counted when the queue is
+ * quiet for 10 s) by interpolation; same single listing request, three more columns. Limits:
+ * <ul>
+ * <li>Precision: the counters are emitted every {@code collect_statistics_interval} (5 s), apart
+ *     from each other; expect the age about 0-5 s low, plus up to one poll interval (seen in
+ *     RabbitMqOldestAgeIT: within 5 s). Empty queue: 0.</li>
+ * <li>Lower bound: a head published before the queue's first sample (adapter start, counter reset
+ *     by a broker restart or re-declared queue, or thinned history) gets the age of that sample.</li>
+ * <li>Requeued (nacked, or a killed worker's) tasks waiting again at the head are older than the
+ *     estimate, which is the oldest never-delivered task; exact again once they are redelivered.</li>
+ * <li>Priority queues ({@code x-max-priority}) are not FIFO: the estimate is the oldest task in
+ *     arrival order that has not been delivered, not the oldest waiting one. Messages that enter
+ *     without a publish (dead-lettering, shovels) or leave by TTL on a queue that never goes quiet
+ *     make it wrong.</li>
+ * <li>Memory: at most 64 samples per queue (about 1.1 KB when full, 0.2 KB idle; measured
+ *     11 MB for 10,000 full queues, 2 MB drained, in OldestAgeEstimatorTest).</li>
+ * </ul>
  *
  * <p>Celery facts behind these numbers (verified on RabbitMQ 3.10 / Celery 5.2): a worker's prefetch
  * window is channel-global ({@code concurrency x worker_prefetch_multiplier}); prefetched tasks are

@@ -14,7 +14,7 @@ class ManagementQueuesParserTest {
             {"filtered_count":3,"item_count":2,"items":[
               {"consumers":1,"message_stats":{
                   "ack_details":{"avg":1.5,"avg_rate":0.25,"rate":0.0,"samples":[{"sample":15,"timestamp":1795468645000},{"sample":0,"timestamp":1795468585000}]},
-                  "publish_details":{"avg_rate":0.5,"rate":1.2},
+                  "publish_details":{"avg_rate":0.5,"rate":1.2},"publish":42,"deliver_get":39,"redeliver":2,
                   "deliver_get_details":{"rate":3.0}},
                "messages_ready":3,"messages_unacknowledged":2,"name":"celery","vhost":"/",
                "arguments":{"x-max-priority":10},"idle_since":null},
@@ -29,8 +29,8 @@ class ManagementQueuesParserTest {
         assertThat(page.pageCount()).isEqualTo(2);
         assertThat(page.filteredCount()).isEqualTo(3);
         assertThat(page.queues()).containsExactly(
-                new ManagementQueue("celery", "/", 3, 2, 1, 0.5, 0.25),
-                new ManagementQueue("idle-queue", "/", 0, 0, 0, 0, 0));
+                new ManagementQueue("celery", "/", 3, 2, 1, 0.5, 0.25, 42, 37),
+                new ManagementQueue("idle-queue", "/", 0, 0, 0, 0, 0, ManagementQueue.UNKNOWN, 0));
     }
 
     @Test
@@ -39,7 +39,7 @@ class ManagementQueuesParserTest {
                 [{"name":"q","messages_ready":1,"messages_unacknowledged":0,"consumers":0,
                   "message_stats":{"publish_details":{"rate":2.5},"ack_details":{"rate":0.4}}}]""";
         ManagementQueuesPage page = ManagementQueuesParser.parse(body.getBytes(StandardCharsets.UTF_8), "jobs");
-        assertThat(page.queues()).containsExactly(new ManagementQueue("q", "jobs", 1, 0, 0, 2.5, 0.4));
+        assertThat(page.queues()).containsExactly(new ManagementQueue("q", "jobs", 1, 0, 0, 2.5, 0.4, ManagementQueue.UNKNOWN, 0));
         assertThat(page.pageCount()).isEqualTo(1);
     }
 

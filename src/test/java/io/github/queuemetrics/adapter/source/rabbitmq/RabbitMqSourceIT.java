@@ -132,7 +132,8 @@ class RabbitMqSourceIT {
             assertThat(value(ready, QueueMetric.COMPLETION_RATE)).isZero();
             assertThat(sample(http, "it-missing").values()).containsExactlyInAnyOrderEntriesOf(Map.of(
                     QueueMetric.READY, 0.0, QueueMetric.UNACKED, 0.0, QueueMetric.OUTSTANDING, 0.0,
-                    QueueMetric.CONSUMERS, 0.0, QueueMetric.ARRIVAL_RATE, 0.0, QueueMetric.COMPLETION_RATE, 0.0));
+                    QueueMetric.CONSUMERS, 0.0, QueueMetric.ARRIVAL_RATE, 0.0, QueueMetric.COMPLETION_RATE, 0.0,
+                    QueueMetric.OLDEST_AGE_SECONDS, 0.0));
         }
     }
 

@@ -4,6 +4,7 @@ import static io.github.queuemetrics.adapter.source.rabbitmq.FakeManagementApi.p
 import static io.github.queuemetrics.adapter.source.rabbitmq.FakeManagementApi.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
@@ -50,7 +51,8 @@ class RabbitMqSourceTest {
             // a configured queue the broker does not have: every metric of the mode is 0
             assertThat(byQueue.get("absent").values()).containsExactlyInAnyOrderEntriesOf(Map.of(
                     QueueMetric.READY, 0.0, QueueMetric.UNACKED, 0.0, QueueMetric.OUTSTANDING, 0.0,
-                    QueueMetric.CONSUMERS, 0.0, QueueMetric.ARRIVAL_RATE, 0.0, QueueMetric.COMPLETION_RATE, 0.0));
+                    QueueMetric.CONSUMERS, 0.0, QueueMetric.ARRIVAL_RATE, 0.0, QueueMetric.COMPLETION_RATE, 0.0,
+                    QueueMetric.OLDEST_AGE_SECONDS, 0.0));
             // a queue whose statistics are not emitted yet is unmeasured, not empty
             assertThat(byQueue.get("fresh").values()).doesNotContainKeys(QueueMetric.READY, QueueMetric.UNACKED,
                     QueueMetric.OUTSTANDING, QueueMetric.CONSUMERS);
@@ -110,6 +112,70 @@ class RabbitMqSourceTest {
         assertThat(source.usesManagementApi()).isFalse();
         assertThat(source.vhosts()).containsExactly("v");
         source.close();
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends java.time.Clock {
+        final java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis.get());
+        }
+    }
+
+    private static String counted(String name, long ready, long published, long deliverGet) {
+        return "{\"name\":\"" + name + "\",\"vhost\":\"/\",\"messages_ready\":" + ready
+                + ",\"messages_unacknowledged\":0,\"consumers\":0,\"message_stats\":{\"publish\":" + published
+                + ",\"deliver_get\":" + deliverGet + ",\"redeliver\":1}}";
+    }
+
+    @Test
+    void oldestAgeIsDatedFromThePublishCounterAcrossPollsAndForgottenWithTheQueue() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> items = new java.util.concurrent.atomic.AtomicReference<>();
+        ManualClock clock = new ManualClock();
+        try (FakeManagementApi api = new FakeManagementApi(uri -> new FakeManagementApi.Answer(200,
+                pageBody(1, 1, 1, items.get().isEmpty() ? new String[0] : new String[] {items.get()})));
+             RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://localhost/%2F"),
+                     api.uri(null), List.of(), List.of(), Pattern.compile("^celery$")), Duration.ofSeconds(5),
+                     ManagementApiClient.MAX_PAGE_SIZE, clock)) {
+            clock.millis.set(100_000);
+            items.set(counted("celery", 0, 40, 41));
+            assertThat(age(source)).isZero();
+            clock.millis.set(110_000);
+            items.set(counted("celery", 10, 50, 41)); // 10 published in (100 s, 110 s], none consumed
+            assertThat(age(source)).isCloseTo(9.5, within(1e-9));
+            clock.millis.set(130_000);
+            items.set(counted("celery", 4, 50, 47)); // head is message 47: 6.5/10 into the interval
+            assertThat(age(source)).isCloseTo(23.5, within(1e-9));
+            // the requests still ask for one listing per poll, with the counter column
+            assertThat(api.requests).hasSize(3).allSatisfy(r -> assertThat(
+                    r.rawQuery().split("columns=")[1].split("&")[0].split(",")).contains("message_stats.publish", "message_stats.deliver_get", "message_stats.redeliver"));
+
+            clock.millis.set(135_000);
+            items.set("");
+            assertThat(source.poll().queues()).isEmpty();
+            // back with a higher counter: had the history been kept, message 51 would be dated in (130 s, 140 s]
+            clock.millis.set(140_000);
+            items.set(counted("celery", 10, 60, 51));
+            assertThat(age(source)).as("a queue that went away starts a new history").isZero();
+        }
+    }
+
+    private static double age(RabbitMqSource source) throws Exception {
+        QueueSample s = source.poll().queues().get(0);
+        assertThat(s.values()).containsKey(QueueMetric.OLDEST_AGE_SECONDS);
+        return s.values().get(QueueMetric.OLDEST_AGE_SECONDS);
     }
 
     static Map<String, QueueSample> byQueue(SourceSnapshot snapshot) {
