@@ -35,6 +35,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
 
     private static final Duration EVENTS_FIRST_BACKOFF = Duration.ofMillis(500);
     private static final Duration EVENTS_MAX_BACKOFF = Duration.ofSeconds(10);
+    private static final Duration FIRST_SUBSCRIPTION_WAIT = Duration.ofSeconds(3);
 
     private final CeleryControl control;
     private final boolean tracksPrefetch;
@@ -99,6 +100,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
 
     @Override
     public Map<String, QueueWorkers> refresh(Collection<String> queues, Instant now) {
+        awaitFirstSubscription();
         if (!events.connected()) {
             // Without the event stream there are no heartbeats: no way to tell a silent worker
             // from an idle one. Fail the poll rather than report fewer workers than there are.
@@ -168,6 +170,23 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                 && views.get(worker).answeredAt().plus(Duration.ofMinutes(10)).isBefore(now));
         lastRefresh = now;
         return perQueue(queues, alive, active.keySet(), now);
+    }
+
+    /**
+     * The event stream subscribes in the background when the adapter starts; the first poll comes
+     * right after. Waiting briefly (on the broker pool, never an event loop) for that first
+     * subscription spares a failed first poll and a late /readyz.
+     */
+    private void awaitFirstSubscription() {
+        long deadline = System.nanoTime() + FIRST_SUBSCRIPTION_WAIT.toNanos();
+        while (!events.connected() && events.connectCount() == 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** True while the worker has sent no more than its online event and first heartbeat. */
