@@ -36,6 +36,8 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private static final Duration EVENTS_FIRST_BACKOFF = Duration.ofMillis(500);
     private static final Duration EVENTS_MAX_BACKOFF = Duration.ofSeconds(10);
     private static final Duration FIRST_SUBSCRIPTION_WAIT = Duration.ofSeconds(3);
+    /** Celery's default heartbeat is 2 s and a worker counts as gone after two periods. */
+    private static final Duration QUIET_BEFORE_NO_WORKERS = Duration.ofSeconds(4);
 
     private final CeleryControl control;
     private final boolean tracksPrefetch;
@@ -47,6 +49,9 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private final Map<String, WorkerView> views = new ConcurrentHashMap<>();
     private final Map<String, UtilizationWindow> utilization = new HashMap<>();
     private volatile Instant lastRefresh;
+    /** connectCount() of the subscription we are listening on, and when we first saw it up. */
+    private long subscriptionSeen = -1;
+    private Instant subscribedAt;
 
     /** What the last polls learned about one worker; replaced whole, read by probes. */
     record WorkerView(List<TaskInfo> active, List<TaskInfo> held, Set<String> queues, Set<String> firstQueues,
@@ -108,6 +113,14 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                     + events.lastError().map(e -> ": " + e).orElse(""));
         }
         Set<String> alive = aliveWorkers(now);
+        if (alive.isEmpty() && listenedLongEnough(now)) {
+            // Every Celery worker heartbeats (every 2 s by default) and announces itself when it
+            // starts: after two periods of listening with none alive, there is nobody to ask, and
+            // broadcasting would only wait out the reply timeout.
+            views.clear();
+            lastRefresh = now;
+            return perQueue(queues, alive, Set.of(), now);
+        }
         // Broadcast to every worker (a worker may have started since its first heartbeat reached
         // us) but stop waiting once every worker known to be alive has answered.
         // Tasks move ready -> prefetched -> active -> done, so the reads follow that order (the
@@ -187,6 +200,16 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                 return;
             }
         }
+    }
+
+    /** True once the current subscription has been up for two default heartbeat periods. */
+    private boolean listenedLongEnough(Instant now) {
+        long count = events.connectCount();
+        if (count != subscriptionSeen) {
+            subscriptionSeen = count;
+            subscribedAt = now;
+        }
+        return subscribedAt != null && !subscribedAt.plus(QUIET_BEFORE_NO_WORKERS).isAfter(now);
     }
 
     /** True while the worker has sent no more than its online event and first heartbeat. */

@@ -169,6 +169,23 @@ class CeleryWorkerTrackerTest {
     }
 
     @Test
+    void withNoWorkerAliveAfterTwoHeartbeatPeriodsOfListeningNothingIsBroadcast() {
+        // just subscribed: a worker might be about to announce itself, so ask
+        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0));
+        int asked = workers.methods.size();
+        assertThat(asked).isPositive();
+
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0));
+        assertThat(workers.methods).hasSize(asked);
+
+        // a worker comes online: it is asked again at once
+        workers.add(new ScriptedWorkers.Worker("new@test", 1, "a")).running("t1", "a", true);
+        event("worker-online", "new@test");
+        assertThat(refresh("a").get("a").running()).isEqualTo(1);
+    }
+
+    @Test
     void withoutTheEventStreamThePollFails() {
         workers.add(new ScriptedWorkers.Worker("w@test", 2, "a"));
         heartbeat("w@test");
