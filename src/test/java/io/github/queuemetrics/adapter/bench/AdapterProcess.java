@@ -73,7 +73,9 @@ final class AdapterProcess implements AutoCloseable {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(readyz).timeout(Duration.ofSeconds(2)).build(),
                         HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                // /readyz turns 200 once the sources have polled, a moment before the secure
+                // port listens (it starts last): wait for both.
+                if (r.statusCode() == 200 && listening(securePort)) {
                     return;
                 }
                 last = r.statusCode() + " " + r.body();
@@ -83,6 +85,15 @@ final class AdapterProcess implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new IllegalStateException("the adapter was not ready within " + within + ": " + last + "; log " + log);
+    }
+
+    private static boolean listening(int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     URI managementUri(String path) {

@@ -106,12 +106,35 @@ public final class MemoryBench {
                 load = rate.run(metric, 20, Duration.ofSeconds(seconds));
             }
             timer.shutdownNow();
+            String nmt = nativeMemory(adapter, jvm);
             long rss = adapter.statusKib("VmRSS");
             long hwm = adapter.statusKib("VmHWM");
             return String.format("ready after %.1f s, VmRSS %.0f MiB after start, %.0f MiB after %d s (highest sample "
-                            + "%.0f MiB, VmHWM %.0f MiB); %d metric GETs ok, %d errors, %d /metrics scrapes of %.1f MB",
+                            + "%.0f MiB, VmHWM %.0f MiB); %d metric GETs ok, %d errors%s, %d /metrics scrapes of %.1f MB",
                     readySeconds, afterStart / 1024.0, rss / 1024.0, seconds, Math.max(rss, maxRss.get()) / 1024.0,
-                    hwm / 1024.0, load.ok(), load.errors(), scrapes.get(), scrapeBytes.get() / 1e6);
+                    hwm / 1024.0, load.ok(), load.errors(),
+                    load.firstError() == null ? "" : " (first: " + load.firstError() + ")", scrapes.get(), scrapeBytes.get() / 1e6) + nmt;
         }
+    }
+
+    /** With -XX:NativeMemoryTracking=summary: the committed KiB of each JVM area, from jcmd. */
+    static String nativeMemory(AdapterProcess adapter, List<String> jvm) throws Exception {
+        if (jvm.stream().noneMatch(f -> f.startsWith("-XX:NativeMemoryTracking"))) {
+            return "";
+        }
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(adapter.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor();
+        StringBuilder sb = new StringBuilder("; NMT committed:");
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^(?:-\\s+|\\s*)(Total|[A-Z][A-Za-z ]+?):? \\(?reserved=\\d+KB, committed=(\\d+)KB").matcher(out);
+        while (m.find()) {
+            long kib = Long.parseLong(m.group(2));
+            if (kib >= 2048) {
+                sb.append(' ').append(m.group(1).trim()).append(' ').append(kib / 1024).append(" MiB,");
+            }
+        }
+        return sb.toString();
     }
 }
