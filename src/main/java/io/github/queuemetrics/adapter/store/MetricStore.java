@@ -100,6 +100,11 @@ public final class MetricStore {
                 }
                 continue;
             }
+            if (!selector.admits(QueueSample.LABEL_SOURCE, config.name())) {
+                // Every sample of this source carries source=<name>: none can match. HPA selectors
+                // name their source, so this skips most samples of a multi-source adapter.
+                continue;
+            }
             SourceSnapshot snapshot = state.lastGood();
             for (QueueSample sample : snapshot.queues()) {
                 if (!selector.matches(sample.labels())) {

@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.api.selector;
 import io.github.queuemetrics.adapter.model.LabelSelector;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -13,6 +14,14 @@ import java.util.stream.Collectors;
 public final class LabelSelectors {
 
     private static final LabelSelector EVERYTHING = new Parsed(List.of());
+
+    /**
+     * Parsed selectors by their raw text. Every HPA sends the same selector every 15 s, and parsing
+     * (lexing, validation) was a fifth of the cost of a metric request. Selectors are immutable;
+     * the cache is emptied when full, so odd or hostile traffic cannot grow it without bound.
+     */
+    private static final int CACHE_LIMIT = 1024;
+    private static final Map<String, LabelSelector> CACHE = new ConcurrentHashMap<>();
 
     private LabelSelectors() {
     }
@@ -32,8 +41,17 @@ public final class LabelSelectors {
         if (raw == null) {
             return EVERYTHING;
         }
+        LabelSelector cached = CACHE.get(raw);
+        if (cached != null) {
+            return cached;
+        }
         List<Requirement> requirements = SelectorParser.parse(raw);
-        return requirements.isEmpty() ? EVERYTHING : new Parsed(requirements);
+        LabelSelector parsed = requirements.isEmpty() ? EVERYTHING : new Parsed(requirements);
+        if (CACHE.size() >= CACHE_LIMIT) {
+            CACHE.clear();
+        }
+        CACHE.put(raw, parsed);
+        return parsed;
     }
 
     /** Requirements ANDed together; {@link #toString()} is Kubernetes' canonical form. */

@@ -137,7 +137,10 @@ final class ManagementApiClient {
         if (basePath.endsWith("/")) {
             basePath = basePath.substring(0, basePath.length() - 1);
         }
-        String query = "page=" + page + "&page_size=" + pageSize + "&sort=name"
+        // No sort parameter: the plugin's default order is (vhost, name), i.e. by name within the
+        // one vhost asked for, which paging relies on. An explicit sort=name gives the same order
+        // but costs the plugin 2-7 s per page at 10,000 queues instead of 0.3-0.5 s (bench/README.md).
+        String query = "page=" + page + "&page_size=" + pageSize
                 + "&msg_rates_age=60&msg_rates_incr=5"
                 + "&columns=" + COLUMNS;
         return URI.create(base.getScheme() + "://" + base.getRawAuthority() + basePath

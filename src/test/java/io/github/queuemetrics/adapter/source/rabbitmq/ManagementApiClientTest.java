@@ -34,7 +34,9 @@ class ManagementApiClientTest {
         assertThat(uri.getRawQuery()).contains("columns=name,vhost,messages_ready,messages_unacknowledged,consumers,"
                 + "message_stats.publish_details.rate,message_stats.publish_details.avg_rate,"
                 + "message_stats.ack_details.rate,message_stats.ack_details.avg_rate")
-                .contains("msg_rates_age=60").contains("sort=name");
+                .contains("msg_rates_age=60")
+                // the default order (vhost, name) is what paging needs; an explicit sort is far slower
+                .doesNotContain("sort=");
         assertThat(new ManagementApiClient(URI.create("http://h:15672"), CREDS, Duration.ofSeconds(1), 2)
                 .queuesPageUri("team a/b", 1).getRawPath()).isEqualTo("/api/queues/team%20a%2Fb");
         assertThat(c.describe()).isEqualTo("management API https://rabbit.example:15671/rabbitmq/");

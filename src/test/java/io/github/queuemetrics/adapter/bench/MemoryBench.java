@@ -1,0 +1,140 @@
+package io.github.queuemetrics.adapter.bench;
+
+import io.github.queuemetrics.adapter.testsupport.Brokers;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Resident memory of the real jar with 10,000 queues configured. Target: under 200 MiB.
+ *
+ * <p>Fills Redis DB 12 with 10,000 Celery queues x 4 lists (as {@link CeleryRedisPollBench}),
+ * writes a configuration whose celery-redis source lists all of them (poll every 5 s), then for
+ * each set of JVM flags starts {@code java FLAGS -jar target/queue-metrics-adapter.jar}, and for
+ * {@code seconds} sends 20 metric GETs per second over HTTPS (an HPA-like selector), scrapes
+ * {@code /metrics} every 5 s (the whole 10,000-queue exposition, as Prometheus would) and samples
+ * {@code VmRSS} from {@code /proc/PID/status} every second. Reports the last and the highest
+ * sample and {@code VmHWM}. DB 12 is emptied at the end.
+ *
+ * <p>Flag sets (separated by {@code |}; default below): the JVM's defaults (on this 24 GiB
+ * machine: G1 and a 6 GiB heap limit), the Dockerfile's {@code -XX:MaxRAMPercentage=75} as the
+ * JVM would see it in a 256 MiB container ({@code -XX:MaxRAM=256m}: a 192 MiB heap, and Serial GC,
+ * which the ergonomics pick below 1792 MiB), and the same 192 MiB heap with G1.
+ *
+ * <pre>bench/run.sh memory [queues=10000] [seconds=60] ["flags|flags|..."]</pre>
+ */
+public final class MemoryBench {
+
+    static final String DEFAULT_FLAG_SETS = " |-XX:MaxRAM=256m -XX:MaxRAMPercentage=75|-Xmx192m -XX:+UseG1GC";
+
+    private MemoryBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int queues = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+        String[] flagSets = (args.length > 2 ? args[2] : DEFAULT_FLAG_SETS).split("\\|");
+        URI db = Brokers.redisUri(12);
+        Path config = Files.createTempFile("qma-bench-memory", ".yaml");
+        List<String> results = new ArrayList<>();
+        try {
+            List<String> names = CeleryRedisFill.fill(db, queues, 2_000);
+            Files.writeString(config, "pollInterval: 5s\nmaxStaleness: 60s\nsources:\n  - name: redis\n"
+                    + "    type: celery-redis\n    uri: " + db + "\n    queues: [" + String.join(", ", names) + "]\n");
+            for (String flags : flagSets) {
+                List<String> jvm = flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
+                String result = "memory: " + queues + " queues, JVM flags [" + String.join(" ", jvm) + "]: "
+                        + measure(config, jvm, seconds, names) + " | " + BenchStats.machine();
+                System.out.println(result);
+                results.add(result);
+            }
+        } finally {
+            CeleryRedisFill.clean(db);
+            Files.deleteIfExists(config);
+        }
+        System.out.println("summary:");
+        results.forEach(System.out::println);
+    }
+
+    static String measure(Path config, List<String> jvm, int seconds, List<String> names) throws Exception {
+        long started = System.nanoTime();
+        try (AdapterProcess adapter = AdapterProcess.start(config, jvm, Duration.ofSeconds(180))) {
+            double readySeconds = (System.nanoTime() - started) / 1e9;
+            long afterStart = adapter.statusKib("VmRSS");
+            AtomicLong maxRss = new AtomicLong(afterStart);
+            AtomicLong scrapes = new AtomicLong();
+            AtomicLong scrapeBytes = new AtomicLong();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+            timer.scheduleAtFixedRate(() -> {
+                try {
+                    maxRss.accumulateAndGet(adapter.statusKib("VmRSS"), Math::max);
+                } catch (Exception e) {
+                    // the process may be exiting
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+            timer.scheduleAtFixedRate(() -> {
+                try {
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(adapter.managementUri("/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    if (r.statusCode() == 200) {
+                        scrapes.incrementAndGet();
+                        scrapeBytes.set(r.body().length);
+                    }
+                } catch (Exception e) {
+                    System.err.println("scrape failed: " + e);
+                }
+            }, 0, 5, TimeUnit.SECONDS);
+            String selector = "source=redis,queue in (" + names.get(17) + "," + names.get(4711) + "," + names.get(9999 % names.size()) + ")";
+            URI metric = adapter.secureUri("/apis/external.metrics.k8s.io/v1beta1/namespaces/workers/queue_outstanding"
+                    + "?labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8));
+            RateLoad.Result load;
+            try (RateLoad rate = new RateLoad(true, 4)) {
+                load = rate.run(metric, 20, Duration.ofSeconds(seconds));
+            }
+            timer.shutdownNow();
+            String nmt = nativeMemory(adapter, jvm);
+            long rss = adapter.statusKib("VmRSS");
+            long hwm = adapter.statusKib("VmHWM");
+            return String.format("ready after %.1f s, VmRSS %.0f MiB after start, %.0f MiB after %d s (highest sample "
+                            + "%.0f MiB, VmHWM %.0f MiB); %d metric GETs ok, %d errors%s, %d /metrics scrapes of %.1f MB",
+                    readySeconds, afterStart / 1024.0, rss / 1024.0, seconds, Math.max(rss, maxRss.get()) / 1024.0,
+                    hwm / 1024.0, load.ok(), load.errors(),
+                    load.firstError() == null ? "" : " (first: " + load.firstError() + ")", scrapes.get(), scrapeBytes.get() / 1e6) + nmt;
+        }
+    }
+
+    /** With -XX:NativeMemoryTracking=summary: the committed KiB of each JVM area, from jcmd. */
+    static String nativeMemory(AdapterProcess adapter, List<String> jvm) throws Exception {
+        if (jvm.stream().noneMatch(f -> f.startsWith("-XX:NativeMemoryTracking"))) {
+            return "";
+        }
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(adapter.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor();
+        StringBuilder sb = new StringBuilder("; NMT committed:");
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^(?:-\\s+|\\s*)(Total|[A-Z][A-Za-z ]+?):? \\(?reserved=\\d+KB, committed=(\\d+)KB").matcher(out);
+        while (m.find()) {
+            long kib = Long.parseLong(m.group(2));
+            if (kib >= 2048) {
+                sb.append(' ').append(m.group(1).trim()).append(' ').append(kib / 1024).append(" MiB,");
+            }
+        }
+        return sb.toString();
+    }
+}
