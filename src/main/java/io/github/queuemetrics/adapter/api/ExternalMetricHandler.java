@@ -8,11 +8,7 @@ import io.github.queuemetrics.adapter.store.MetricItem;
 import io.github.queuemetrics.adapter.store.MetricQueryException;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.vertx.core.Handler;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -64,32 +60,15 @@ final class ExternalMetricHandler implements Handler<RoutingContext> {
                     : Status.notFound(e.getMessage()));
             return;
         }
-        JsonArray json = new JsonArray();
-        for (MetricItem item : items) {
-            try {
-                json.add(itemJson(item));
-            } catch (IllegalArgumentException e) {
-                // A NaN or negative value is a bug in a source; answer an error, never a number.
-                JsonResponses.status(ctx, Status.internalError("invalid value for metric " + item.metricName()
-                        + " " + item.labels() + ": " + e.getMessage()));
-                return;
-            }
+        String body;
+        try {
+            body = MetricValueListWriter.write(items);
+        } catch (IllegalArgumentException e) {
+            // A NaN or negative value is a bug in a source; answer an error, never a number.
+            JsonResponses.status(ctx, Status.internalError("invalid value for metric " + metricName + ": "
+                    + e.getMessage()));
+            return;
         }
-        JsonResponses.ok(ctx, new JsonObject()
-                .put("kind", "ExternalMetricValueList")
-                .put("apiVersion", DiscoveryDocuments.GROUP_VERSION)
-                .put("metadata", new JsonObject())
-                .put("items", json));
-    }
-
-    private static JsonObject itemJson(MetricItem item) {
-        JsonObject labels = new JsonObject();
-        item.labels().forEach(labels::put);
-        return new JsonObject()
-                .put("metricName", item.metricName())
-                .put("metricLabels", labels)
-                // metav1.Time: RFC 3339, UTC, whole seconds.
-                .put("timestamp", DateTimeFormatter.ISO_INSTANT.format(item.timestamp().truncatedTo(ChronoUnit.SECONDS)))
-                .put("value", Quantity.format(item.value()));
+        JsonResponses.ok(ctx, body);
     }
 }

@@ -23,17 +23,26 @@ public final class JsonResponses {
         return send(ctx.response(), 200, body);
     }
 
+    /** A body already encoded as JSON text. */
+    public static Future<Void> ok(RoutingContext ctx, String json) {
+        return send(ctx.response(), 200, json);
+    }
+
     public static Future<Void> status(RoutingContext ctx, Status status) {
         return send(ctx.response(), status.code(), status.toJson());
     }
 
     public static Future<Void> send(HttpServerResponse response, int code, JsonObject body) {
+        return send(response, code, body.encode());
+    }
+
+    private static Future<Void> send(HttpServerResponse response, int code, String body) {
         if (response.ended()) {
             return Future.succeededFuture();
         }
         return response.setStatusCode(code)
                 .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, private")
-                .end(body.encode());
+                .end(body);
     }
 }

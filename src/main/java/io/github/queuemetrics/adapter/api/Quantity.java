@@ -42,6 +42,10 @@ public final class Quantity {
         if (value < 0) {
             throw new IllegalArgumentException("negative value: " + value);
         }
+        // Counts below 1000 are their own canonical form ("12"); from 1000 up a suffix may apply.
+        if (value < 1000 && value == Math.rint(value)) {
+            return Long.toString((long) value);
+        }
         // valueOf goes through Double.toString, so 0.1 is 0.1 and not 0.1000000000000000055...,
         // which would otherwise round up to 101m.
         return format(BigDecimal.valueOf(value));
