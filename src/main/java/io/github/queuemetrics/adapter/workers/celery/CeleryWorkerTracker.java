@@ -30,6 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * default exchange with routing key = queue). Tasks with {@code acknowledged: true} (early ack, the
  * default) are in no broker count, so they are added to outstanding; under {@code acks_late} they
  * are still unacked in the broker and are not added again.
+ *
+ * <p>Tasks started per queue (cumulative) come from the workers' heartbeat counter, see
+ * {@link StartedTaskCounter}; {@link io.github.queuemetrics.adapter.workers.WorkerAwareSource}
+ * turns them into rates.
  */
 public final class CeleryWorkerTracker implements WorkerTracker {
 
@@ -45,6 +49,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private final Clock clock;
     private final Map<String, WorkerView> views = new ConcurrentHashMap<>();
     private final Map<String, UtilizationWindow> utilization = new HashMap<>();
+    private final StartedTaskCounter starts = new StartedTaskCounter();
     private volatile Instant lastRefresh;
 
     /** What the last polls learned about one worker; replaced whole, read by probes. */
@@ -166,6 +171,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         }
         views.keySet().removeIf(worker -> !alive.contains(worker) && !active.containsKey(worker)
                 && views.get(worker).answeredAt().plus(Duration.ofMinutes(10)).isBefore(now));
+        starts.update(registry.workers(), views, active.keySet(), now);
         lastRefresh = now;
         return perQueue(queues, alive, active.keySet(), now);
     }
@@ -238,9 +244,10 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                     q -> new UtilizationWindow(Duration.ofMinutes(1)));
             window.add(now, busySlots, slots);
             result.put(queue, new QueueWorkers(running, unseen, tracksPrefetch ? prefetched : -1, total, busy,
-                    window.ratio(now).orElse(0)));
+                    window.ratio(now).orElse(0), starts.started(queue)));
         }
         utilization.keySet().retainAll(queues);
+        starts.retainQueues(queues);
         return result;
     }
 

@@ -98,10 +98,10 @@ class CeleryWorkerTrackerTest {
         Map<String, QueueWorkers> result = refresh("a", "b", "c");
 
         // a: t1 (acked: in no broker count) + t3, t4 (unacked: already in the broker's unacked count)
-        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, -1, 2, 2, 1.0));
-        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, -1, 1, 1, 1.0));
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, -1, 2, 2, 1.0, 0));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, -1, 1, 1, 1.0, 0));
         // a queue no worker consumes and no task came from: present, with zeros
-        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0));
+        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
     }
 
     @Test
@@ -114,8 +114,8 @@ class CeleryWorkerTrackerTest {
 
         Map<String, QueueWorkers> result = rabbit.refresh(List.of("a", "b"), clock.instant());
 
-        assertThat(result.get("a")).isEqualTo(new QueueWorkers(1, 1, 2, 1, 1, 0.5));
-        assertThat(result.get("b")).isEqualTo(new QueueWorkers(0, 0, 1, 1, 1, 0.5));
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(1, 1, 2, 1, 1, 0.5, 0));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(0, 0, 1, 1, 1, 0.5, 0));
         // Tasks flow ready -> prefetched -> active: reading in that order double counts a task that
         // moves between reads instead of missing it.
         assertThat(workers.methods).containsSubsequence("reserved", "scheduled", "active");
