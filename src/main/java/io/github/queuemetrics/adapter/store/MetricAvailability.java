@@ -12,7 +12,7 @@ final class MetricAvailability {
         return switch (metric) {
             case UNACKED -> "managementUri on RabbitMQ sources";
             case RUNNING -> "workers: celery (Celery sources) or an rq source";
-            case ARRIVAL_RATE, COMPLETION_RATE -> "managementUri on RabbitMQ sources, or workers: tracking on Redis sources";
+            case ARRIVAL_RATE, COMPLETION_RATE -> "managementUri on RabbitMQ sources, or workers: celery on Celery sources";
             case WORKERS_TOTAL, WORKERS_BUSY, WORKERS_UTILIZATION -> "workers: celery|rq on the source";
             case OLDEST_AGE_SECONDS -> "managementUri on RabbitMQ sources";
             default -> "a source that reports it";

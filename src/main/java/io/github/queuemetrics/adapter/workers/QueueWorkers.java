@@ -12,9 +12,21 @@ package io.github.queuemetrics.adapter.workers;
  * @param total        live workers consuming the queue
  * @param busy         those executing at least one task
  * @param utilization  busy task slots / all task slots of those workers over the last minute
+ * @param started      tasks of the queue the workers started since tracking began, cumulative (Celery's
+ *                     heartbeat counter {@code processed}, split over the queues each worker consumes);
+ *                     -1 when not tracked
  */
 public record QueueWorkers(long running, long unseenByBroker, long prefetched, int total, int busy,
-                           double utilization) {
+                           double utilization, double started) {
+
+    /** Without a started-task count (the broker or another tracker measures the flow). */
+    public QueueWorkers(long running, long unseenByBroker, long prefetched, int total, int busy, double utilization) {
+        this(running, unseenByBroker, prefetched, total, busy, utilization, -1);
+    }
+
+    public boolean countsStarts() {
+        return started >= 0;
+    }
 
     public boolean reportsRunning() {
         return running >= 0;

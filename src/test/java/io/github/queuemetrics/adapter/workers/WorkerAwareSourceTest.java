@@ -167,4 +167,113 @@ class WorkerAwareSourceTest {
 
         assertThatThrownBy(source::poll).hasMessage("worker w did not answer");
     }
+
+    // ------------------------------------------------------------------ rates from the tasks workers started
+
+    /** A Celery-on-Redis broker whose ready count (and optional completion rate) the test sets. */
+    private static final class SettableBroker implements QueueSource {
+        double ready;
+        Double brokerCompletionRate;
+        Instant now = NOW;
+
+        @Override
+        public String name() {
+            return "src";
+        }
+
+        @Override
+        public SourceSnapshot poll() {
+            QueueSample.Builder b = QueueSample.builder("src", "q").value(QueueMetric.READY, ready)
+                    .value(QueueMetric.UNACKED, 0).value(QueueMetric.OUTSTANDING, ready);
+            if (brokerCompletionRate != null) {
+                b.value(QueueMetric.COMPLETION_RATE, brokerCompletionRate);
+            }
+            return new SourceSnapshot("src", now, List.of(b.build()));
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static final class SteppingClock extends Clock {
+        Instant now = NOW;
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** One poll {@code seconds} after the previous one, with the broker's ready count and the tracker's figures. */
+    private static Map<QueueMetric, Double> pollAfter(WorkerAwareSource source, SteppingClock clock,
+                                                      SettableBroker broker, FixedTracker tracker, int seconds,
+                                                      double ready, long running, double started) throws Exception {
+        clock.now = clock.now.plusSeconds(seconds);
+        broker.ready = ready;
+        tracker.answer.put("q", new QueueWorkers(running, running, -1, 1, running > 0 ? 1 : 0, 0.5, started));
+        return values(source.poll(), "q");
+    }
+
+    @Test
+    void ratesFromStartedTasksAreAbsentUntilTwoPollsThenStartsAndStartsPlusGrowthOfTheWaitingOnes()
+            throws Exception {
+        SettableBroker broker = new SettableBroker();
+        FixedTracker tracker = new FixedTracker(new java.util.HashMap<>());
+        SteppingClock clock = new SteppingClock();
+        WorkerAwareSource source = new WorkerAwareSource(broker, tracker, SourceType.CELERY_REDIS, clock);
+
+        Map<QueueMetric, Double> first = pollAfter(source, clock, broker, tracker, 0, 5, 0, 100);
+        assertThat(first).doesNotContainKeys(QueueMetric.COMPLETION_RATE, QueueMetric.ARRIVAL_RATE);
+
+        // 10 s later: 4 started (1 still running, acked); ready 5 -> 5: 4 arrived
+        Map<QueueMetric, Double> second = pollAfter(source, clock, broker, tracker, 10, 5, 1, 104);
+        assertThat(second).containsEntry(QueueMetric.COMPLETION_RATE, 0.4).containsEntry(QueueMetric.ARRIVAL_RATE, 0.4);
+
+        // 2 tasks leave ready for the workers, but their heartbeat count comes a poll later: the
+        // negative step (-2) is carried and paid back, not floored (which would count 2 arrivals)
+        Map<QueueMetric, Double> third = pollAfter(source, clock, broker, tracker, 5, 3, 2, 104);
+        assertThat(third.get(QueueMetric.ARRIVAL_RATE)).isEqualTo(4.0 / 15);
+        Map<QueueMetric, Double> fourth = pollAfter(source, clock, broker, tracker, 5, 3, 1, 106);
+        assertThat(fourth).containsEntry(QueueMetric.COMPLETION_RATE, 6.0 / 20)
+                .containsEntry(QueueMetric.ARRIVAL_RATE, 4.0 / 20);
+
+        // nothing happens for a while: rates fall, never below 0
+        Map<QueueMetric, Double> idle = pollAfter(source, clock, broker, tracker, 20, 3, 0, 106);
+        assertThat(idle.get(QueueMetric.COMPLETION_RATE)).isEqualTo(6.0 / 40);
+        assertThat(idle.get(QueueMetric.ARRIVAL_RATE)).isEqualTo(4.0 / 40);
+    }
+
+    @Test
+    void aRateTheBrokerMeasuresIsKeptAndOnlyTheMissingOneIsFilled() throws Exception {
+        SettableBroker broker = new SettableBroker();
+        broker.brokerCompletionRate = 9.0;
+        FixedTracker tracker = new FixedTracker(new java.util.HashMap<>());
+        SteppingClock clock = new SteppingClock();
+        WorkerAwareSource source = new WorkerAwareSource(broker, tracker, SourceType.RABBITMQ, clock);
+
+        pollAfter(source, clock, broker, tracker, 0, 0, 0, 0);
+        Map<QueueMetric, Double> second = pollAfter(source, clock, broker, tracker, 10, 0, 0, 5);
+
+        assertThat(second).containsEntry(QueueMetric.COMPLETION_RATE, 9.0).containsEntry(QueueMetric.ARRIVAL_RATE, 0.5);
+    }
+
+    @Test
+    void aTrackerWithoutStartCountsAddsNoRates() throws Exception {
+        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(-1, 0, -1, 3, 2, 0.5)));
+        WorkerAwareSource source = new WorkerAwareSource(broker(true, "q"), tracker, SourceType.RQ, CLOCK);
+        source.poll();
+
+        assertThat(values(source.poll(), "q")).doesNotContainKeys(QueueMetric.COMPLETION_RATE, QueueMetric.ARRIVAL_RATE);
+    }
 }

@@ -1,6 +1,6 @@
 package io.github.queuemetrics.adapter.source.rq;
 
-import io.github.queuemetrics.adapter.source.rate.SlidingWindowRate;
+import io.github.queuemetrics.adapter.source.rate.QueueFlow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalDouble;
@@ -19,7 +19,8 @@ import java.util.OptionalDouble;
  * floored at 0, so such an edit can hide completions but never invent them.
  *
  * <p>Arrivals: every job that arrives either finishes or is still outstanding, so
- * arrivals = completions + (outstanding now - outstanding before), floored at 0 per step.
+ * arrivals = completions + (outstanding now - outstanding before), floored at 0 per step
+ * ({@link QueueFlow} without carry: the counts of one poll are read together).
  */
 final class RqQueueFlow {
 
@@ -27,21 +28,16 @@ final class RqQueueFlow {
     record RegistryCounts(long finished, long failed) {
     }
 
-    private final SlidingWindowRate completions;
-    private final SlidingWindowRate arrivals;
-    private double completedTotal;
-    private double arrivedTotal;
+    private final QueueFlow flow;
     private RegistryCounts beyondHorizon;
-    private long lastOutstanding = -1;
 
     RqQueueFlow(Duration window) {
-        this.completions = new SlidingWindowRate(window);
-        this.arrivals = new SlidingWindowRate(window);
+        this.flow = new QueueFlow(window);
     }
 
     /** True when the previous poll left counts that this poll can be compared with. */
     boolean hasBaseline() {
-        return beyondHorizon != null && lastOutstanding >= 0;
+        return beyondHorizon != null && flow.hasBaseline();
     }
 
     /**
@@ -56,26 +52,20 @@ final class RqQueueFlow {
     void update(Instant at, RegistryCounts atOldHorizon, RegistryCounts atNewHorizon, long outstanding) {
         if (atOldHorizon == null || !hasBaseline()) {
             // nothing to compare with: start the windows again rather than bridge an unknown gap
-            completions.clear();
-            arrivals.clear();
+            flow.restart(at, outstanding);
         } else {
             long completed = Math.max(0, atOldHorizon.finished() - beyondHorizon.finished())
                     + Math.max(0, atOldHorizon.failed() - beyondHorizon.failed());
-            long arrived = Math.max(0, completed + outstanding - lastOutstanding);
-            completedTotal += completed;
-            arrivedTotal += arrived;
+            flow.advance(at, completed, outstanding);
         }
-        completions.record(at, completedTotal);
-        arrivals.record(at, arrivedTotal);
         beyondHorizon = atNewHorizon;
-        lastOutstanding = outstanding;
     }
 
     OptionalDouble completionRate() {
-        return completions.perSecond();
+        return flow.completionRate();
     }
 
     OptionalDouble arrivalRate() {
-        return arrivals.perSecond();
+        return flow.arrivalRate();
     }
 }

@@ -30,6 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * default exchange with routing key = queue). Tasks with {@code acknowledged: true} (early ack, the
  * default) are in no broker count, so they are added to outstanding; under {@code acks_late} they
  * are still unacked in the broker and are not added again.
+ *
+ * <p>Tasks started per queue (cumulative) come from the workers' heartbeat counter, see
+ * {@link StartedTaskCounter}; {@link io.github.queuemetrics.adapter.workers.WorkerAwareSource}
+ * turns them into rates.
  */
 public final class CeleryWorkerTracker implements WorkerTracker {
 
@@ -48,6 +52,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private final Clock clock;
     private final Map<String, WorkerView> views = new ConcurrentHashMap<>();
     private final Map<String, UtilizationWindow> utilization = new HashMap<>();
+    private final StartedTaskCounter starts = new StartedTaskCounter();
     private volatile Instant lastRefresh;
     /** connectCount() of the subscription we are listening on, and when we first saw it up. */
     private long subscriptionSeen = -1;
@@ -181,6 +186,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         }
         views.keySet().removeIf(worker -> !alive.contains(worker) && !active.containsKey(worker)
                 && views.get(worker).answeredAt().plus(Duration.ofMinutes(10)).isBefore(now));
+        starts.update(registry.workers(), views, active.keySet(), now);
         lastRefresh = now;
         return perQueue(queues, alive, active.keySet(), now);
     }
@@ -280,9 +286,10 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                     q -> new UtilizationWindow(Duration.ofMinutes(1)));
             window.add(now, busySlots, slots);
             result.put(queue, new QueueWorkers(running, unseen, tracksPrefetch ? prefetched : -1, total, busy,
-                    window.ratio(now).orElse(0)));
+                    window.ratio(now).orElse(0), starts.started(queue)));
         }
         utilization.keySet().retainAll(queues);
+        starts.retainQueues(queues);
         return result;
     }
 

@@ -98,10 +98,10 @@ class CeleryWorkerTrackerTest {
         Map<String, QueueWorkers> result = refresh("a", "b", "c");
 
         // a: t1 (acked: in no broker count) + t3, t4 (unacked: already in the broker's unacked count)
-        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, -1, 2, 2, 1.0));
-        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, -1, 1, 1, 1.0));
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, -1, 2, 2, 1.0, 0));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, -1, 1, 1, 1.0, 0));
         // a queue no worker consumes and no task came from: present, with zeros
-        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0));
+        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
     }
 
     @Test
@@ -114,8 +114,8 @@ class CeleryWorkerTrackerTest {
 
         Map<String, QueueWorkers> result = rabbit.refresh(List.of("a", "b"), clock.instant());
 
-        assertThat(result.get("a")).isEqualTo(new QueueWorkers(1, 1, 2, 1, 1, 0.5));
-        assertThat(result.get("b")).isEqualTo(new QueueWorkers(0, 0, 1, 1, 1, 0.5));
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(1, 1, 2, 1, 1, 0.5, 0));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(0, 0, 1, 1, 1, 0.5, 0));
         // Tasks flow ready -> prefetched -> active: reading in that order double counts a task that
         // moves between reads instead of missing it.
         assertThat(workers.methods).containsSubsequence("reserved", "scheduled", "active");
@@ -316,5 +316,99 @@ class CeleryWorkerTrackerTest {
         refresh("a");
 
         assertThat(workers.methods).containsExactly("active", "active_queues", "stats", "active", "active_queues");
+    }
+
+    // ------------------------------------------------------------------ tasks started, from 'processed'
+
+    private void heartbeat(String nodename, long pid, long processed) {
+        registry.onEvent(JSON.createObjectNode().put("type", "worker-heartbeat").put("hostname", nodename)
+                .put("freq", 2.0).put("pid", pid).put("processed", processed)
+                .put("timestamp", clock.instant().toEpochMilli() / 1000.0));
+    }
+
+    /** One poll a second later, with each worker's heartbeat counter as given (pid 100). */
+    private Map<String, QueueWorkers> pollWith(Map<String, Long> processed, String... queues) {
+        clock.advance(Duration.ofSeconds(1));
+        processed.forEach((worker, count) -> heartbeat(worker, 100, count));
+        return refresh(queues);
+    }
+
+    @Test
+    void aWorkerConsumingOneQueueGivesItAllTheTasksItStartedExactly() {
+        workers.add(new ScriptedWorkers.Worker("wa@test", 2, "a"));
+        workers.add(new ScriptedWorkers.Worker("wb@test", 2, "b"));
+
+        // first sight: the counts so far happened before tracking began and are only the base
+        Map<String, QueueWorkers> first = pollWith(Map.of("wa@test", 40L, "wb@test", 7L), "a", "b", "c");
+        assertThat(first.get("a").started()).isZero();
+        assertThat(first.get("b").started()).isZero();
+
+        pollWith(Map.of("wa@test", 45L, "wb@test", 7L), "a", "b", "c");
+        Map<String, QueueWorkers> third = pollWith(Map.of("wa@test", 46L, "wb@test", 10L), "a", "b", "c");
+
+        assertThat(third.get("a").started()).isEqualTo(6.0);
+        assertThat(third.get("b").started()).isEqualTo(3.0);
+        assertThat(third.get("c").started()).as("consumed by nobody").isZero();
+        assertThat(third.get("a").countsStarts()).isTrue();
+    }
+
+    @Test
+    void aWorkerConsumingSeveralQueuesSplitsByTheTasksSeenInItsActiveListsElseEvenly() {
+        ScriptedWorkers.Worker multi = workers.add(new ScriptedWorkers.Worker("multi@test", 4, "a", "b"));
+        workers.add(new ScriptedWorkers.Worker("even@test", 2, "c", "d"));
+        pollWith(Map.of("multi@test", 0L, "even@test", 0L), "a", "b", "c", "d");
+
+        // seen over the last minute: three tasks of a, one of b (t1 seen twice counts once)
+        multi.running("t1", "a", true).running("t2", "a", true);
+        pollWith(Map.of("multi@test", 0L, "even@test", 0L), "a", "b", "c", "d");
+        multi.active.clear();
+        multi.running("t1", "a", true).running("t3", "a", true).running("t4", "b", true);
+        Map<String, QueueWorkers> split = pollWith(Map.of("multi@test", 8L, "even@test", 4L), "a", "b", "c", "d");
+
+        assertThat(split.get("a").started()).isCloseTo(6.0, within(1e-9));
+        assertThat(split.get("b").started()).isCloseTo(2.0, within(1e-9));
+        // no task of c or d was ever seen: an even split
+        assertThat(split.get("c").started()).isCloseTo(2.0, within(1e-9));
+        assertThat(split.get("d").started()).isCloseTo(2.0, within(1e-9));
+
+        // tasks seen more than a minute ago no longer weigh
+        multi.active.clear();
+        clock.advance(Duration.ofSeconds(30));
+        pollWith(Map.of("multi@test", 8L, "even@test", 4L), "a", "b", "c", "d");
+        clock.advance(Duration.ofSeconds(30));
+        Map<String, QueueWorkers> later = pollWith(Map.of("multi@test", 12L, "even@test", 4L), "a", "b", "c", "d");
+        assertThat(later.get("a").started()).isCloseTo(8.0, within(1e-9));
+        assertThat(later.get("b").started()).isCloseTo(4.0, within(1e-9));
+    }
+
+    @Test
+    void aRestartedWorkerCountsFromZeroAgain() {
+        workers.add(new ScriptedWorkers.Worker("w@test", 2, "a"));
+        pollWith(Map.of("w@test", 10L), "a");
+        assertThat(pollWith(Map.of("w@test", 14L), "a").get("a").started()).isEqualTo(4.0);
+
+        // a new process (new pid): its 3 tasks all started since the previous poll
+        clock.advance(Duration.ofSeconds(1));
+        heartbeat("w@test", 200, 3);
+        assertThat(refresh("a").get("a").started()).isEqualTo(7.0);
+
+        // same pid, smaller count (a restarted container, pid 1 again): the new count is all new
+        clock.advance(Duration.ofSeconds(1));
+        heartbeat("w@test", 200, 1);
+        assertThat(refresh("a").get("a").started()).isEqualTo(8.0);
+
+        clock.advance(Duration.ofSeconds(1));
+        heartbeat("w@test", 200, 5);
+        assertThat(refresh("a").get("a").started()).isEqualTo(12.0);
+    }
+
+    @Test
+    void aWorkerWithoutKnownQueuesKeepsItsCountUntilTheyAreKnown() {
+        ScriptedWorkers.Worker w = workers.add(new ScriptedWorkers.Worker("w@test", 2, "a"));
+        pollWith(Map.of("w@test", 0L), "a");
+        assertThat(pollWith(Map.of("w@test", 2L), "a").get("a").started()).isEqualTo(2.0);
+        // silent for a poll (its last answer is still fresh): the count is attributed with the known queues
+        w.silent = true;
+        assertThat(pollWith(Map.of("w@test", 5L), "a").get("a").started()).isEqualTo(5.0);
     }
 }
