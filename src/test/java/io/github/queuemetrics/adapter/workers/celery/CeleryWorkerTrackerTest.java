@@ -171,12 +171,12 @@ class CeleryWorkerTrackerTest {
     @Test
     void withNoWorkerAliveAfterTwoHeartbeatPeriodsOfListeningNothingIsBroadcast() {
         // just subscribed: a worker might be about to announce itself, so ask
-        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0));
+        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
         int asked = workers.methods.size();
         assertThat(asked).isPositive();
 
         clock.advance(Duration.ofSeconds(4));
-        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0));
+        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
         assertThat(workers.methods).hasSize(asked);
 
         // a worker comes online: it is asked again at once
