@@ -23,7 +23,7 @@
  * quiet for 10 s) by interpolation; same single listing request, three more columns. Limits:
  * <ul>
  * <li>Precision: the counters are emitted every {@code collect_statistics_interval} (5 s), apart
- *     from each other; expect the age about 0-5 s low, plus up to one poll interval (seen in
+ *     from each other; expect the age about 0-5 s low (up to two intervals on a loaded broker), plus up to one poll interval (seen in
  *     RabbitMqOldestAgeIT: within 5 s). Empty queue: 0.</li>
  * <li>Lower bound: a head published before the queue's first sample (adapter start, counter reset
  *     by a broker restart or re-declared queue, or thinned history) gets the age of that sample.</li>
