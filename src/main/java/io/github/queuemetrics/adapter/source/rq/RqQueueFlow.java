@@ -19,8 +19,11 @@ import java.util.OptionalDouble;
  * floored at 0, so such an edit can hide completions but never invent them.
  *
  * <p>Arrivals: every job that arrives either finishes or is still outstanding, so
- * arrivals = completions + (outstanding now - outstanding before), floored at 0 per step
- * ({@link QueueFlow} without carry: the counts of one poll are read together).
+ * arrivals = completions + (outstanding now - outstanding before), never negative. A drop is
+ * carried for a while instead of floored at once ({@link QueueFlow} with carry): in RQ 1.x a job
+ * is in no list between the worker's BLPOP and the work horse's StartedJobRegistry write (a fork
+ * away, long on a loaded machine), so a poll in that gap sees outstanding fall by one and the next
+ * sees it come back; flooring would count the job as a new arrival (seen in CI: 7 arrivals for 2).
  */
 final class RqQueueFlow {
 
@@ -28,11 +31,14 @@ final class RqQueueFlow {
     record RegistryCounts(long finished, long failed) {
     }
 
+    /** Longer than any fork-to-registry gap; a real drop (a deleted job) is forgotten after it. */
+    static final Duration CARRY = Duration.ofSeconds(15);
+
     private final QueueFlow flow;
     private RegistryCounts beyondHorizon;
 
     RqQueueFlow(Duration window) {
-        this.flow = new QueueFlow(window);
+        this.flow = new QueueFlow(window, CARRY);
     }
 
     /** True when the previous poll left counts that this poll can be compared with. */

@@ -41,6 +41,20 @@ class RqQueueFlowTest {
     }
 
     @Test
+    void aJobBetweenTheWorkersPopAndTheStartedRegistryIsNotCountedAsANewArrival() {
+        RqQueueFlow flow = new RqQueueFlow(Duration.ofSeconds(60));
+        flow.update(T0, null, new RegistryCounts(0, 0), 6);
+        // the worker popped a job; the work horse has not registered it yet: 5 visible
+        flow.update(T0.plusSeconds(1), new RegistryCounts(0, 0), new RegistryCounts(0, 0), 5);
+        // now it is in the started registry: 6 again, and nothing new arrived
+        flow.update(T0.plusSeconds(2), new RegistryCounts(0, 0), new RegistryCounts(0, 0), 6);
+        assertThat(flow.arrivalRate()).hasValueCloseTo(0.0, within(1e-9));
+        // a real arrival afterwards still counts
+        flow.update(T0.plusSeconds(3), new RegistryCounts(0, 0), new RegistryCounts(0, 0), 7);
+        assertThat(flow.arrivalRate()).hasValueCloseTo(1.0 / 3, within(1e-9));
+    }
+
+    @Test
     void aLostHorizonRestartsTheWindows() {
         RqQueueFlow flow = new RqQueueFlow(Duration.ofSeconds(60));
         flow.update(T0, null, new RegistryCounts(0, 0), 0);
