@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.queuemetrics.adapter.Adapter;
+import io.github.queuemetrics.adapter.testsupport.TcpProxy;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
 import io.github.queuemetrics.adapter.testsupport.HpaSimulator;

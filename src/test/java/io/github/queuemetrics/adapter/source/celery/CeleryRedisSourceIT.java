@@ -13,6 +13,7 @@ import io.github.queuemetrics.adapter.model.QueueMetric;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
+import io.github.queuemetrics.adapter.testsupport.TcpProxy;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
 import java.io.IOException;
 import java.net.URI;
@@ -312,11 +313,11 @@ class CeleryRedisSourceIT {
              CeleryRedisSource source = new CeleryRedisSource(config("cr-outage",
                      URI.create("redis://127.0.0.1:" + proxy.port() + "/2"), q))) {
             assertThat(value(byQueue(source.poll()).get(q), QueueMetric.READY)).isEqualTo(1);
-            proxy.down();
+            proxy.block();
             assertThatThrownBy(source::poll).isInstanceOf(IOException.class);
             assertThatThrownBy(source::poll).isInstanceOf(IOException.class);
             redis2.lpush(q, "m2");
-            proxy.up();
+            proxy.unblock();
             assertThat(value(byQueue(source.poll()).get(q), QueueMetric.READY)).isEqualTo(2);
         }
     }

@@ -1,4 +1,4 @@
-package io.github.queuemetrics.adapter.e2e;
+package io.github.queuemetrics.adapter.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * listens again on the same port. A real outage as the adapter sees it, without touching the
  * brokers that other tests share.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
     private final String targetHost;
     private final int targetPort;
@@ -25,7 +25,7 @@ final class TcpProxy implements AutoCloseable {
     private ServerSocket listener;
     private Thread acceptor;
 
-    TcpProxy(String targetHost, int targetPort) throws IOException {
+    public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         ServerSocket first = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -33,12 +33,12 @@ final class TcpProxy implements AutoCloseable {
         listen(first);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Drops every connection and refuses new ones. */
-    synchronized void block() throws IOException {
+    public synchronized void block() throws IOException {
         if (listener == null) {
             return;
         }
@@ -57,7 +57,7 @@ final class TcpProxy implements AutoCloseable {
     }
 
     /** Accepts connections again, on the same port. */
-    synchronized void unblock() throws IOException {
+    public synchronized void unblock() throws IOException {
         if (listener != null) {
             return;
         }
