@@ -17,14 +17,17 @@ public final class WorkerDirectory {
     public record Entry(SourceConfig source, WorkerTracker tracker) {
     }
 
-    private final List<Entry> entries = new ArrayList<>();
+    /** Written at start-up, read by every probe: copy on write, no lock on the read path. */
+    private volatile List<Entry> entries = List.of();
 
     public synchronized void add(SourceConfig source, WorkerTracker tracker) {
-        entries.add(new Entry(source, tracker));
+        List<Entry> more = new ArrayList<>(entries);
+        more.add(new Entry(source, tracker));
+        entries = List.copyOf(more);
     }
 
-    public synchronized List<Entry> entries() {
-        return List.copyOf(entries);
+    public List<Entry> entries() {
+        return entries;
     }
 
     /** The probe of {@code worker} among sources tracking {@code kind} workers. */
