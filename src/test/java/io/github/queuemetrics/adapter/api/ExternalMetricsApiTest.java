@@ -2,14 +2,15 @@ package io.github.queuemetrics.adapter.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.queuemetrics.adapter.api.WireSchema.ApiGroup;
-import io.github.queuemetrics.adapter.api.WireSchema.ApiGroupList;
-import io.github.queuemetrics.adapter.api.WireSchema.ApiResource;
-import io.github.queuemetrics.adapter.api.WireSchema.ApiResourceList;
-import io.github.queuemetrics.adapter.api.WireSchema.ExternalMetricValue;
-import io.github.queuemetrics.adapter.api.WireSchema.ExternalMetricValueList;
-import io.github.queuemetrics.adapter.api.WireSchema.GroupVersion;
-import io.github.queuemetrics.adapter.api.WireSchema.StatusBody;
+import io.github.queuemetrics.adapter.testsupport.WireSchema;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ApiGroup;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ApiGroupList;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ApiResource;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ApiResourceList;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ExternalMetricValue;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ExternalMetricValueList;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.GroupVersion;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.StatusBody;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
 import io.github.queuemetrics.adapter.config.WorkerKind;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.queuemetrics.adapter.Adapter;
+import io.github.queuemetrics.adapter.testsupport.WireSchema;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
 import io.github.queuemetrics.adapter.testsupport.HpaSimulator;
@@ -254,7 +255,7 @@ class AdapterIT {
         MetricsApi.Answer hidden = http2.metric("default", "queue_outstanding", "source=rq");
         assertThat(hidden.status()).isEqualTo(404);
         assertThat(hidden.contentType()).startsWith("application/json");
-        Wire.StatusBody status = Wire.status(hidden.body(), 404);
+        WireSchema.StatusBody status = Wire.status(hidden.body(), 404);
         assertThat(status.reason()).isEqualTo("NotFound");
         assertThat(status.message()).contains("known queues").contains("queue=" + REDIS_HELD)
                 .contains("queue=" + RABBIT_HELD).doesNotContain(RQ_QUEUE);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.queuemetrics.adapter.Adapter;
+import io.github.queuemetrics.adapter.testsupport.WireSchema;
 import io.github.queuemetrics.adapter.testsupport.TcpProxy;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
@@ -206,7 +207,7 @@ class BrokerOutageIT {
         // 503 Status JSON naming the source and why.
         assertThat(unavailable.status()).isEqualTo(503);
         assertThat(unavailable.contentType()).startsWith("application/json");
-        Wire.StatusBody status = Wire.status(unavailable.body(), 503);
+        WireSchema.StatusBody status = Wire.status(unavailable.body(), 503);
         assertThat(status.reason()).isEqualTo("ServiceUnavailable");
         assertThat(status.message()).contains("source " + source).contains("stale")
                 .contains("maxStaleness 3s");

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ExternalMetricValue;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.ExternalMetricValueList;
+import io.github.queuemetrics.adapter.testsupport.WireSchema.StatusBody;
 
 /**
  * The answers of the external metrics API decoded the strict way: unknown fields fail, required
@@ -18,6 +21,7 @@ import java.util.regex.Pattern;
  * fabric8's {@link Quantity}, as a Java client of the API would).
  */
 final class Wire {
+    // The strict records are WireSchema's (shared with the API's unit tests); this adds the parsing of items.
 
     private static final ObjectMapper STRICT = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -32,39 +36,8 @@ final class Wire {
     private Wire() {
     }
 
-    record ExternalMetricValueList(String kind, String apiVersion, Map<String, Object> metadata,
-                                   List<ExternalMetricValue> items) {
-        ExternalMetricValueList {
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(apiVersion, "apiVersion");
-            Objects.requireNonNull(metadata, "metadata");
-            Objects.requireNonNull(items, "items");
-        }
-    }
 
-    /** {@code window} is optional (omitempty); the rest is required. */
-    record ExternalMetricValue(String metricName, Map<String, String> metricLabels, String timestamp, Long window,
-                               String value) {
-        ExternalMetricValue {
-            Objects.requireNonNull(metricName, "metricName");
-            Objects.requireNonNull(metricLabels, "metricLabels");
-            Objects.requireNonNull(timestamp, "timestamp");
-            Objects.requireNonNull(value, "value");
-        }
-    }
 
-    record StatusBody(String kind, String apiVersion, Map<String, Object> metadata, String status, String message,
-                      String reason, Map<String, Object> details, Integer code) {
-        StatusBody {
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(apiVersion, "apiVersion");
-            Objects.requireNonNull(metadata, "metadata");
-            Objects.requireNonNull(status, "status");
-            Objects.requireNonNull(message, "message");
-            Objects.requireNonNull(reason, "reason");
-            Objects.requireNonNull(code, "code");
-        }
-    }
 
     /** One served item with its timestamp and value parsed. */
     record Item(String metric, Map<String, String> labels, Instant timestamp, BigDecimal value) {

@@ -1,4 +1,4 @@
-package io.github.queuemetrics.adapter.api;
+package io.github.queuemetrics.adapter.testsupport;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,9 +11,9 @@ import java.util.Objects;
  * (FAIL_ON_UNKNOWN_PROPERTIES) and required fields must be present and non-null (compact
  * constructors), so a body that decodes here has exactly the documented shape.
  */
-final class WireSchema {
+public final class WireSchema {
 
-    static final ObjectMapper STRICT = new ObjectMapper()
+    public static final ObjectMapper STRICT = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -21,7 +21,7 @@ final class WireSchema {
     private WireSchema() {
     }
 
-    static <T> T decode(String json, Class<T> type) {
+    public static <T> T decode(String json, Class<T> type) {
         try {
             return STRICT.readValue(json, type);
         } catch (Exception e) {
@@ -29,9 +29,9 @@ final class WireSchema {
         }
     }
 
-    record ExternalMetricValueList(String kind, String apiVersion, Map<String, Object> metadata,
+    public record ExternalMetricValueList(String kind, String apiVersion, Map<String, Object> metadata,
                                    List<ExternalMetricValue> items) {
-        ExternalMetricValueList {
+        public ExternalMetricValueList {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(apiVersion, "apiVersion");
             Objects.requireNonNull(metadata, "metadata");
@@ -40,9 +40,9 @@ final class WireSchema {
     }
 
     /** {@code window} is optional (omitempty in Go); the others are required. */
-    record ExternalMetricValue(String metricName, Map<String, String> metricLabels, String timestamp, Long window,
+    public record ExternalMetricValue(String metricName, Map<String, String> metricLabels, String timestamp, Long window,
                                String value) {
-        ExternalMetricValue {
+        public ExternalMetricValue {
             Objects.requireNonNull(metricName, "metricName");
             Objects.requireNonNull(metricLabels, "metricLabels");
             Objects.requireNonNull(timestamp, "timestamp");
@@ -50,9 +50,9 @@ final class WireSchema {
         }
     }
 
-    record StatusBody(String kind, String apiVersion, Map<String, Object> metadata, String status, String message,
+    public record StatusBody(String kind, String apiVersion, Map<String, Object> metadata, String status, String message,
                       String reason, Map<String, Object> details, Integer code) {
-        StatusBody {
+        public StatusBody {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(apiVersion, "apiVersion");
             Objects.requireNonNull(metadata, "metadata");
@@ -63,33 +63,33 @@ final class WireSchema {
         }
     }
 
-    record GroupVersion(String groupVersion, String version) {
-        GroupVersion {
+    public record GroupVersion(String groupVersion, String version) {
+        public GroupVersion {
             Objects.requireNonNull(groupVersion, "groupVersion");
             Objects.requireNonNull(version, "version");
         }
     }
 
     /** kind/apiVersion are present on the APIGroup document and absent inside an APIGroupList. */
-    record ApiGroup(String kind, String apiVersion, String name, List<GroupVersion> versions,
+    public record ApiGroup(String kind, String apiVersion, String name, List<GroupVersion> versions,
                     GroupVersion preferredVersion) {
-        ApiGroup {
+        public ApiGroup {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(versions, "versions");
             Objects.requireNonNull(preferredVersion, "preferredVersion");
         }
     }
 
-    record ApiGroupList(String kind, String apiVersion, List<ApiGroup> groups) {
-        ApiGroupList {
+    public record ApiGroupList(String kind, String apiVersion, List<ApiGroup> groups) {
+        public ApiGroupList {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(apiVersion, "apiVersion");
             Objects.requireNonNull(groups, "groups");
         }
     }
 
-    record ApiResource(String name, String singularName, Boolean namespaced, String kind, List<String> verbs) {
-        ApiResource {
+    public record ApiResource(String name, String singularName, Boolean namespaced, String kind, List<String> verbs) {
+        public ApiResource {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(singularName, "singularName");
             Objects.requireNonNull(namespaced, "namespaced");
@@ -98,8 +98,8 @@ final class WireSchema {
         }
     }
 
-    record ApiResourceList(String kind, String apiVersion, String groupVersion, List<ApiResource> resources) {
-        ApiResourceList {
+    public record ApiResourceList(String kind, String apiVersion, String groupVersion, List<ApiResource> resources) {
+        public ApiResourceList {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(apiVersion, "apiVersion");
             Objects.requireNonNull(groupVersion, "groupVersion");
