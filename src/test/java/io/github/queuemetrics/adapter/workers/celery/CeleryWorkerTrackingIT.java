@@ -151,7 +151,9 @@ class CeleryWorkerTrackingIT {
     private RunningAdapter adapter(Broker b, String... queueNames) throws Exception {
         broker = b;
         queues = List.of(queueNames);
-        String yaml = "pollInterval: 500ms\nmaxStaleness: 5s\nsources:\n  - name: celery\n"
+        // maxStaleness well above a poll: a RabbitMQ poll (management listing, passive declares,
+        // three broadcasts) took over 5 s on the loaded CI machine, and staleness is not under test here.
+        String yaml = "pollInterval: 500ms\nmaxStaleness: 15s\nsources:\n  - name: celery\n"
                 + b.source(queues).replace("queues: [", "queues: [").replace(", ", ", ")
                 + "    workers: celery\n    podWorkerTemplate: \"{pod}@test\"\n";
         RunningAdapter adapter = RunningAdapter.start(yaml);
