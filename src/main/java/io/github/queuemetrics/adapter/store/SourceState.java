@@ -24,11 +24,6 @@ public record SourceState(String source, SourceSnapshot lastGood, Instant lastFa
         return lastGood != null && !lastGood.takenAt().plus(maxStaleness).isBefore(now);
     }
 
-    /** True while the most recent poll failed (the last good values may still be fresh). */
-    public boolean failing() {
-        return lastError != null;
-    }
-
     /** Why this source cannot be served, in words for a Status message or /readyz. */
     public String unavailableReason(Instant now, Duration maxStaleness) {
         String cause = lastError == null ? "" : ": " + lastError;

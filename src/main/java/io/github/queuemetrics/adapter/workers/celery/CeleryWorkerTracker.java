@@ -104,10 +104,6 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         return registry;
     }
 
-    public CeleryControl control() {
-        return control;
-    }
-
     @Override
     public Map<String, QueueWorkers> refresh(Collection<String> queues, Instant now) {
         awaitFirstSubscription();
