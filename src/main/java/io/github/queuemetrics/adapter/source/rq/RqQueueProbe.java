@@ -10,6 +10,7 @@ import java.util.OptionalDouble;
 import java.util.Set;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
  * The Redis commands for one queue, split over the source's two pipelined round trips, and how
@@ -52,6 +53,8 @@ final class RqQueueProbe {
     private Response<Long> failedNew;
 
     private Response<List<String>> headTimes;
+    private String headId;
+    private String ageProblem;
     private final Map<String, Response<String>> claimedStatus = new LinkedHashMap<>();
     private final Set<String> runningJobs = new HashSet<>();
 
@@ -93,7 +96,7 @@ final class RqQueueProbe {
             runningJobs.add(RqWipMember.jobId(member));
         }
         boolean queued = false;
-        String headId = head.get();
+        headId = head.get();
         if (headId != null) {
             headTimes = p.hmget(RqKeys.job(headId), "enqueued_at", "created_at");
             queued = true;
@@ -115,17 +118,48 @@ final class RqQueueProbe {
                 new RqQueueFlow.RegistryCounts(finishedNew.get(), failedNew.get()));
     }
 
+    /**
+     * Why the head job gave no age (for a warning), or null. Only meaningful after {@link #result}.
+     */
+    String ageProblem() {
+        return ageProblem;
+    }
+
+    /**
+     * The head job's age. A timestamp that cannot be used (unparsable, out of range, or the job
+     * key is not a hash) makes this queue's age absent and is reported by {@link #ageProblem()}:
+     * one job written by a foreign or broken client must not fail the whole source.
+     */
     private OptionalDouble oldestAge(Instant now) {
         if (headTimes == null) {
             return OptionalDouble.of(0); // nothing waiting
         }
-        for (String raw : headTimes.get()) {
+        List<String> times;
+        try {
+            times = headTimes.get();
+        } catch (JedisDataException notAHash) {
+            ageProblem = "head job key " + RqKeys.job(headId) + " is not a hash (" + notAHash.getMessage() + ")";
+            return OptionalDouble.empty();
+        }
+        for (String raw : times) {
             var at = RqTimestamps.parse(raw);
             if (at.isPresent()) {
-                double seconds = Duration.between(at.get(), now).toMillis() / 1000.0;
-                return OptionalDouble.of(Math.max(0, seconds)); // a worker clock ahead of ours is not a negative age
+                try {
+                    double seconds = Duration.between(at.get(), now).toMillis() / 1000.0;
+                    return OptionalDouble.of(Math.max(0, seconds)); // a worker clock ahead of ours is not a negative age
+                } catch (ArithmeticException farAway) {
+                    // centuries away: as unusable as an unparsable one; try the next field
+                }
             }
         }
+        if (times.stream().anyMatch(t -> t != null)) {
+            ageProblem = "head job " + headId + " has no usable enqueued_at/created_at: " + abbreviate(times);
+        }
         return OptionalDouble.empty(); // a job id without a (readable) hash: unknown, not 0
+    }
+
+    private static String abbreviate(List<String> values) {
+        String text = values.toString();
+        return text.length() > 120 ? text.substring(0, 120) + "..." : text;
     }
 }

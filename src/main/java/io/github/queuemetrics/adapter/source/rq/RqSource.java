@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 
@@ -39,6 +41,7 @@ import redis.clients.jedis.Pipeline;
  */
 public final class RqSource implements QueueSource {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RqSource.class);
     static final Duration RATE_WINDOW = Duration.ofSeconds(60);
     private static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(5);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
@@ -49,6 +52,8 @@ public final class RqSource implements QueueSource {
     private final RqRedisConnection connection;
     private final RqCompletionHorizon horizon;
     private final Map<String, RqQueueFlow> flows = new HashMap<>();
+    /** The last age problem logged per queue, so that one bad head job is logged once, not every poll. */
+    private final Map<String, String> ageProblems = new HashMap<>();
 
     /** A source reading the RQ layout at {@code config.uri()}. Does not connect yet. */
     public RqSource(SourceConfig config) {
@@ -120,11 +125,13 @@ public final class RqSource implements QueueSource {
             RqQueueFlow flow = flows.computeIfAbsent(probe.queue(), q -> new RqQueueFlow(RATE_WINDOW));
             flow.update(now, c.atOldHorizon(), c.atNewHorizon(), c.outstanding());
             live.put(probe.queue(), flow);
+            noteAgeProblem(probe.queue(), probe.ageProblem());
             samples.add(sample(probe.queue(), c, flow));
         }
         // queues no longer matched by the pattern: forget them, so their history cannot leak into a
         // later rate and memory stays bounded
         flows.keySet().retainAll(live.keySet());
+        ageProblems.keySet().retainAll(live.keySet());
         horizon.advanceTo(newHorizon);
         return new SourceSnapshot(config.name(), now, samples);
     }
@@ -139,6 +146,15 @@ public final class RqSource implements QueueSource {
         flow.completionRate().ifPresent(v -> b.value(QueueMetric.COMPLETION_RATE, v));
         flow.arrivalRate().ifPresent(v -> b.value(QueueMetric.ARRIVAL_RATE, v));
         return b.build();
+    }
+
+    private void noteAgeProblem(String queue, String problem) {
+        if (problem == null) {
+            ageProblems.remove(queue);
+        } else if (!problem.equals(ageProblems.put(queue, problem))) {
+            LOG.warn("rq source {}: queue_oldest_age_seconds of queue {} is absent: {}", config.name(), queue,
+                    Secrets.redact(problem));
+        }
     }
 
     /**

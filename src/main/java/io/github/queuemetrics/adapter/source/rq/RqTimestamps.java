@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
+import java.time.DateTimeException;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * {@code %Y-%m-%dT%H:%M:%SZ} (rq/utils.py utcparse reads both). To be lenient with other
  * writers (hand-made or third-party clients) this also accepts an explicit offset
  * ({@code +00:00}), a space instead of {@code T}, no zone at all (read as UTC, as RQ means) and
- * epoch seconds. Anything else is empty rather than a guess.
+ * epoch seconds. Anything else, or a time out of {@link Instant}'s range, is empty rather than a guess.
  */
 final class RqTimestamps {
 
@@ -50,7 +50,8 @@ final class RqTimestamps {
                 return Optional.of(OffsetDateTime.parse(normaliseOffset(text)).toInstant());
             }
             return Optional.of(LocalDateTime.parse(text).toInstant(ZoneOffset.UTC));
-        } catch (DateTimeParseException | ArithmeticException e) {
+        } catch (DateTimeException | ArithmeticException e) {
+            // DateTimeException also covers an Instant out of range (e.g. 20 digits of epoch seconds)
             return Optional.empty();
         }
     }

@@ -29,7 +29,8 @@ class RqTimestampsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "  ", "yesterday", "2026-13-40T99:00:00Z", "2026-11-23"})
+    @ValueSource(strings = {"", "  ", "yesterday", "2026-13-40T99:00:00Z", "2026-11-23",
+        "99999999999999999999", "1e400"})
     void rejectsWhatItCannotRead(String raw) {
         assertThat(RqTimestamps.parse(raw)).isEmpty();
     }
