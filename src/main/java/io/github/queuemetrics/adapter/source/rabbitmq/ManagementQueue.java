@@ -10,7 +10,9 @@ package io.github.queuemetrics.adapter.source.rabbitmq;
  *
  * <p>Rates are tasks per second. The plugin omits {@code message_stats} (or one of its
  * {@code *_details}) for a queue that has had no such traffic in the retained window; for a queue
- * that exists, that absence means 0 and is stored as 0.
+ * that exists, that absence means 0 and is stored as 0. A negative rate (the plugin's answer after
+ * a counter reset) is stored as {@link Double#NaN}: unknown, so the rate metric is left absent for
+ * that poll rather than served negative (the API cannot) or clamped to 0 (possibly below the truth).
  *
  * @param ready          {@code messages_ready}: waiting, not yet delivered
  * @param unacked        {@code messages_unacknowledged}: delivered, not yet acknowledged

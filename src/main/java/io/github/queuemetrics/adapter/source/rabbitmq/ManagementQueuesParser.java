@@ -130,7 +130,7 @@ final class ManagementQueuesParser {
     /**
      * The rate of one {@code *_details} object: {@code avg_rate} (the mean over
      * {@code msg_rates_age}, the last minute as requested) when present, else {@code rate} (the
-     * last sampling interval), else 0.
+     * last sampling interval), else 0; {@link Double#NaN} (unknown) when the chosen one is negative.
      */
     private static double rate(JsonParser p, JsonToken details) throws IOException {
         if (details != JsonToken.START_OBJECT) {
@@ -150,6 +150,9 @@ final class ManagementQueuesParser {
                 p.skipChildren();
             }
         }
-        return Double.isNaN(avgRate) ? rate : avgRate;
+        double chosen = Double.isNaN(avgRate) ? rate : avgRate;
+        // A counter reset (queue moved or re-declared, stats DB reset) makes the plugin compute a
+        // negative rate from the drop: the true rate is unknown then, not 0 and not negative.
+        return chosen >= 0 && Double.isFinite(chosen) ? chosen : Double.NaN;
     }
 }

@@ -205,8 +205,13 @@ public final class RabbitMqSource implements QueueSource {
         // arrival = publishes into the queue. completion = acks: Celery acks a task when it
         // starts by default (so this is "tasks started per second"), and when it finished with
         // acks_late. Absent message_stats on an existing queue means no such traffic: 0.
-        b.value(QueueMetric.ARRIVAL_RATE, q.publishRate());
-        b.value(QueueMetric.COMPLETION_RATE, q.ackRate());
+        // A negative rate from the plugin (counter reset) arrives as NaN: absent for this poll.
+        if (!Double.isNaN(q.publishRate())) {
+            b.value(QueueMetric.ARRIVAL_RATE, q.publishRate());
+        }
+        if (!Double.isNaN(q.ackRate())) {
+            b.value(QueueMetric.COMPLETION_RATE, q.ackRate());
+        }
         // dated from the publish counter's history: see PublishHistory for the method and limits
         double age = oldestAge.ageSeconds(vhost, q.name(), listedAt, q.published(), q.delivered(), q.ready());
         if (!Double.isNaN(age)) {

@@ -60,6 +60,27 @@ class RabbitMqSourceTest {
         }
     }
 
+    /**
+     * The plugin reports negative rates after a counter reset (a queue re-declared on another node,
+     * stats DB reset): the rate is then unknown, so it is absent (never a negative value, which the
+     * API cannot serve, and never a clamped 0, which could be lower than the truth).
+     */
+    @Test
+    void negativeRatesAreAbsentNotServed() throws Exception {
+        String negative = "{\"name\":\"celery\",\"vhost\":\"/\",\"messages_ready\":7,"
+                + "\"messages_unacknowledged\":2,\"consumers\":1,\"message_stats\":{\"publish_details\":"
+                + "{\"avg_rate\":-1.5,\"rate\":3.0},\"ack_details\":{\"rate\":-0.2}}}";
+        try (FakeManagementApi api = new FakeManagementApi(uri -> new FakeManagementApi.Answer(200,
+                pageBody(1, 1, 1, negative)));
+             RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://u:p@localhost/%2F"),
+                     api.uri(null), List.of(), List.of("celery"), null))) {
+            QueueSample celery = byQueue(source.poll()).get("celery");
+            assertThat(celery.values()).doesNotContainKeys(QueueMetric.ARRIVAL_RATE, QueueMetric.COMPLETION_RATE);
+            assertThat(celery.values()).containsEntry(QueueMetric.READY, 7.0).containsEntry(QueueMetric.OUTSTANDING, 9.0);
+            assertThat(celery.values().values()).allSatisfy(v -> assertThat(v).isNotNegative());
+        }
+    }
+
     @Test
     void patternModeDiscoversBrokerQueuesButNotCeleryPlumbing() throws Exception {
         try (FakeManagementApi api = new FakeManagementApi(uri -> new FakeManagementApi.Answer(200, pageBody(1, 1, 4,
