@@ -25,8 +25,10 @@ import javax.net.ssl.SSLContext;
  * failure. Automatic recovery is off on purpose: a count during an outage must fail (so the
  * adapter serves its last values and then errors) rather than wait for a background recovery.
  *
- * <p>A missing queue makes the broker close the channel with {@code 404 NOT_FOUND}; that queue is
- * reported as missing (the source turns it into 0) and the next queue gets a fresh channel. A
+ * <p>A missing queue makes the broker close the channel with {@code 404 NOT_FOUND - no queue ..};
+ * that queue is reported as missing (the source turns it into 0) and the next queue gets a fresh
+ * channel. Any other 404 (the queue's node is down, its process crashed: see
+ * {@link #isMissingQueue}) fails the count. A
  * channel is reused while no 404 closes it: a fresh channel per queue would cost two more round
  * trips per queue for the same answer.
  */
@@ -35,6 +37,9 @@ final class PassiveDeclareCounter implements AutoCloseable {
     /** What a passive declare says about one existing queue. */
     record QueueCount(long ready, long consumers) {
     }
+
+    /** The reply text of a 404 for a queue that does not exist (rabbit_misc:protocol_error not_found "no ~ts"). */
+    private static final String NO_QUEUE = "NOT_FOUND - no queue '";
 
     private final ConnectionFactory factory;
     private final String connectionName;
@@ -94,7 +99,7 @@ final class PassiveDeclareCounter implements AutoCloseable {
                     AMQP.Queue.DeclareOk ok = channel.queueDeclarePassive(queue);
                     counts.put(queue, new QueueCount(ok.getMessageCount(), ok.getConsumerCount()));
                 } catch (IOException e) {
-                    if (!isNotFound(e)) {
+                    if (!isMissingQueue(e)) {
                         throw e;
                     }
                     channel = null; // the broker closed it with the 404
@@ -143,10 +148,19 @@ final class PassiveDeclareCounter implements AutoCloseable {
         }
     }
 
-    /** The channel-level 404 NOT_FOUND a passive declare of a missing queue gets. */
-    static boolean isNotFound(IOException e) {
+    /**
+     * The channel-level 404 a passive declare of a queue that does not exist gets:
+     * {@code NOT_FOUND - no queue 'x' in vhost 'v'} (rabbit_amqqueue:not_found/1). RabbitMQ uses
+     * the same 404 for a queue that exists but cannot answer now (rabbit_amqqueue:priv_absent/4:
+     * "home node '..' of durable queue '..' is down or inaccessible", "process is stopped by
+     * supervisor", "has crashed and failed to restart", "failed to perform operation on .. due to
+     * timeout"); such a queue may hold tasks, so it must fail the poll, not count 0. Only the
+     * "no queue" text is taken as missing: any other or future 404 text fails the poll.
+     */
+    static boolean isMissingQueue(IOException e) {
         return e.getCause() instanceof ShutdownSignalException sse && !sse.isHardError()
-                && sse.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == 404;
+                && sse.getReason() instanceof AMQP.Channel.Close close && close.getReplyCode() == 404
+                && close.getReplyText() != null && close.getReplyText().startsWith(NO_QUEUE);
     }
 
     private static void closeQuietly(Channel channel) {
