@@ -61,6 +61,16 @@ final class ManagementQueuesParser {
         }
     }
 
+    /** Parses the answer of {@code GET /api/queues/{vhost}/{name}}: one queue object. */
+    static ManagementQueue parseOne(byte[] body, String fallbackVhost) throws IOException {
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("expected a JSON object");
+            }
+            return readQueue(p, fallbackVhost);
+        }
+    }
+
     /** Reads the array the parser stands at the start of. */
     private static List<ManagementQueue> readItems(JsonParser p, String fallbackVhost) throws IOException {
         List<ManagementQueue> queues = new ArrayList<>();

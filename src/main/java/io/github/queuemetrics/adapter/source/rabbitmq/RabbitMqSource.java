@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +53,8 @@ public final class RabbitMqSource implements QueueSource {
     private final Map<String, PassiveDeclareCounter> counters;
     private final boolean liveReady;
     private final OldestAgeEstimator oldestAge;
+    /** queuePattern: the queues of the last listing per vhost (polls are serial). */
+    private final Map<String, List<String>> discovered = new HashMap<>();
     private final Clock clock;
 
     /** The source described by one validated {@code sources[i]} of type rabbitmq. */
@@ -164,7 +167,10 @@ public final class RabbitMqSource implements QueueSource {
     }
 
     private void listManagement(String vhost, List<QueueSample> out) throws IOException, InterruptedException {
-        List<ManagementQueue> listed = management.listQueues(vhost);
+        // queues that existed before this listing: looked up by name if paging skipped them
+        Collection<String> expected = selection.isFixed()
+                ? selection.fixedQueues() : discovered.getOrDefault(vhost, List.of());
+        List<ManagementQueue> listed = management.listQueues(vhost, expected);
         long listedAt = clock.millis();
         oldestAge.beginPoll(vhost);
         if (selection.isFixed()) {
@@ -177,14 +183,14 @@ public final class RabbitMqSource implements QueueSource {
                 out.add(q != null ? managementSample(q, vhost, listedAt) : missingManagementQueue(queue, vhost));
             }
         } else {
-            String previous = null;
-            for (ManagementQueue q : listed) {
-                // pages are sorted by name: a queue repeated across a page boundary is adjacent
-                if (selection.discovers(q.name()) && !q.name().equals(previous)) {
+            List<String> names = new ArrayList<>();
+            for (ManagementQueue q : listed) { // each queue once (ManagementApiClient)
+                if (selection.discovers(q.name())) {
                     out.add(managementSample(q, vhost, listedAt));
+                    names.add(q.name());
                 }
-                previous = q.name();
             }
+            discovered.put(vhost, names);
         }
         oldestAge.endPoll(vhost); // forgets the histories of queues that are gone or not reported
     }
