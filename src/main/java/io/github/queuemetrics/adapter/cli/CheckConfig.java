@@ -64,6 +64,7 @@ public final class CheckConfig {
             field(out, "queues", list(s.queues()));
         } else {
             field(out, "queuePattern", quoted(s.queuePattern().pattern()));
+            field(out, "maxQueues", String.valueOf(s.maxQueues()));
         }
         field(out, "workers", scalar(s.workers().configName()));
         if (s.namespaces().isEmpty()) {

@@ -40,6 +40,7 @@ final class ConfigKeys {
         keys.put("uri", REDIS);
         keys.put("queues", ALL);
         keys.put("queuePattern", ALL);
+        keys.put("maxQueues", ALL);
         keys.put("workers", ALL);
         keys.put("namespaces", ALL);
         keys.put("pollInterval", ALL);

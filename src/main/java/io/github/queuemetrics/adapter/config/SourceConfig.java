@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * @param podWorkerTemplate with workers: how a pod name maps to a worker name for
  *                        {@code /probe/pod/{namespace}/{pod}}; {@code {pod}} is replaced. Default
  *                        {@code celery@{pod}} for Celery workers, {@code {pod}} for RQ workers
+ * @param maxQueues       with queuePattern: the most queues discovery may find; more fails the poll
+ *                        (default {@link #DEFAULT_MAX_QUEUES}, the scale the benchmarks measured)
  */
 public record SourceConfig(
         String name,
@@ -45,8 +47,11 @@ public record SourceConfig(
         List<Integer> prioritySteps,
         String separator,
         String keyPrefix,
-        String podWorkerTemplate) {
+        String podWorkerTemplate,
+        int maxQueues) {
 
+    /** 10,000 queues is what bench/README.md measured (poll time, memory); a pattern gone wild fails beyond it. */
+    public static final int DEFAULT_MAX_QUEUES = 10_000;
     public static final List<Integer> DEFAULT_PRIORITY_STEPS = List.of(0, 3, 6, 9);
     public static final String DEFAULT_SEPARATOR = "\u0006\u0016";
 
@@ -60,6 +65,31 @@ public record SourceConfig(
         workers = workers == null ? WorkerKind.NONE : workers;
         podWorkerTemplate = podWorkerTemplate != null ? podWorkerTemplate
                 : workers == WorkerKind.RQ ? "{pod}" : "celery@{pod}";
+        maxQueues = maxQueues <= 0 ? DEFAULT_MAX_QUEUES : maxQueues;
+    }
+
+    /** A source with the default {@code maxQueues}. */
+    public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
+                        List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
+                        Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
+                        String keyPrefix, String podWorkerTemplate) {
+        this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0);
+    }
+
+    /** This source with another {@code maxQueues}. */
+    public SourceConfig withMaxQueues(int max) {
+        return new SourceConfig(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers,
+                namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, max);
+    }
+
+    /**
+     * The error for a discovery that found more than {@link #maxQueues} queues: the poll fails with
+     * it rather than serve a partial set (a partial sum would look like less work).
+     */
+    public String tooManyQueues(int found) {
+        return "source " + name + ": queuePattern '" + queuePattern + "' matches " + found + " queues, more than maxQueues ("
+                + maxQueues + "); narrow the pattern or raise maxQueues";
     }
 
     /** A source with the default pod-to-worker template. */
@@ -97,6 +127,6 @@ public record SourceConfig(
                 + ", vhosts=" + vhosts + ", uri=" + Secrets.redact(uri) + ", queues=" + queues
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
-                + ", maxStaleness=" + maxStaleness + "]";
+                + ", maxStaleness=" + maxStaleness + ", maxQueues=" + maxQueues + "]";
     }
 }

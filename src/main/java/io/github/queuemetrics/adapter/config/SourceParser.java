@@ -75,6 +75,8 @@ final class SourceParser {
             f.problem("queuePattern", "needs managementUri for rabbitmq (AMQP cannot list queues)");
         }
 
+        int maxQueues = maxQueues(node, f);
+
         Optional<WorkerKind> workers = workers(f, type);
         Optional<List<String>> namespaces = f.list("namespaces", false,
                 "a non-empty list of namespace names (omit the key to allow every namespace)",
@@ -111,7 +113,28 @@ final class SourceParser {
                 vhosts.orElse(List.of()), redisUri.orElse(null), queues.orElse(List.of()),
                 queuePattern.orElse(null), workers.orElse(WorkerKind.NONE), namespaces.orElse(List.of()),
                 poll.orElseThrow(), staleness.orElseThrow(), prioritySteps.orElse(null),
-                separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null));
+                separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null), maxQueues);
+    }
+
+    /** {@code maxQueues}: only with queuePattern, an integer 1..1,000,000; 0 (the default) when absent or invalid. */
+    private static int maxQueues(JsonNode source, Fields f) {
+        if (!f.has("maxQueues")) {
+            return 0;
+        }
+        JsonNode node = source.get("maxQueues");
+        if (node.isTextual() && node.textValue().matches("\\d{1,7}")) { // from ${VAR} interpolation
+            node = IntNode.valueOf(Integer.parseInt(node.textValue()));
+        }
+        if (!node.isInt() || node.intValue() < 1 || node.intValue() > MAX_MAX_QUEUES) {
+            f.problem("maxQueues", node.isValueNode() && !node.isNull()
+                    ? "'" + node.asText() + "' is not a number of queues from 1 to " + MAX_MAX_QUEUES
+                    : Fields.mustBe(node, "a number of queues from 1 to " + MAX_MAX_QUEUES));
+            return 0;
+        }
+        if (!f.has("queuePattern")) {
+            f.problem("maxQueues", "only with queuePattern (it caps discovery; a queues: list is its own limit)");
+        }
+        return node.intValue();
     }
 
     private static SourceType type(Fields f) {
@@ -229,6 +252,9 @@ final class SourceParser {
      * maps a message priority to a step with bisect, so the steps must be ascending; Redis
      * priorities are 0..255 at most.
      */
+    /** The highest maxQueues accepted: beyond it a pattern is not a selection but the whole broker. */
+    static final int MAX_MAX_QUEUES = 1_000_000;
+
     private static Optional<List<Integer>> prioritySteps(Fields f) {
         Optional<List<Integer>> steps = f.list("prioritySteps", false,
                 "a non-empty ascending list of priorities 0.." + MAX_PRIORITY + " (Celery's default is [0, 3, 6, 9])",

@@ -138,6 +138,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maxQueuesDefaultsTo10000AndIsReadWithAPattern() throws Exception {
+        SourceConfig byDefault = ConfigLoader.parse(ConfigLoaderValidationTest.replacing(
+                ConfigLoaderValidationTest.RQ, "queues", "queuePattern: '^a'"), Map.of()).sources().get(0);
+        assertThat(byDefault.maxQueues()).isEqualTo(10_000);
+        SourceConfig set = ConfigLoader.parse(ConfigLoaderValidationTest.with(ConfigLoaderValidationTest.replacing(
+                ConfigLoaderValidationTest.RQ, "queues", "queuePattern: '^a'"), "maxQueues: 250"), Map.of()).sources().get(0);
+        assertThat(set.maxQueues()).isEqualTo(250);
+        assertThat(set.tooManyQueues(251)).isEqualTo("source rq: queuePattern '^a' matches 251 queues, more than "
+                + "maxQueues (250); narrow the pattern or raise maxQueues");
+    }
+
+    @Test
     void celeryRedisTransportOptionsAreRead() throws Exception {
         String yaml = ConfigLoaderValidationTest.with(ConfigLoaderValidationTest.REDIS,
                 "prioritySteps: [0, 1, '2', 255]", "separator: \":\"", "keyPrefix: ''", "workers: none");

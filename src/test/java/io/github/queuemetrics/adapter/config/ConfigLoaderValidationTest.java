@@ -164,6 +164,14 @@ class ConfigLoaderValidationTest {
                 arguments(replacing(RABBIT, "queues", "queuePattern: ''"), "sources[0].queuePattern", "must not be empty"),
                 arguments(replacing(RABBIT, "queues", "queuePattern: '^celery'"), "sources[0].queuePattern",
                         "needs managementUri for rabbitmq"),
+                // maxQueues
+                arguments(with(REDIS, "maxQueues: 100"), "sources[0].maxQueues", "only with queuePattern"),
+                arguments(with(replacing(RQ, "queues", "queuePattern: '^a'"), "maxQueues: 0"), "sources[0].maxQueues",
+                        "'0' is not a number of queues from 1 to 1000000"),
+                arguments(with(replacing(RQ, "queues", "queuePattern: '^a'"), "maxQueues: many"), "sources[0].maxQueues",
+                        "'many' is not a number of queues from 1 to 1000000"),
+                arguments(with(replacing(RQ, "queues", "queuePattern: '^a'"), "maxQueues: [1]"), "sources[0].maxQueues",
+                        "a number of queues from 1 to 1000000"),
                 // workers
                 arguments(with(RABBIT, "workers: rq"), "sources[0].workers", "type rabbitmq has celery workers, not rq"),
                 arguments(with(REDIS, "workers: rq"), "sources[0].workers", "type celery-redis has celery workers, not rq"),

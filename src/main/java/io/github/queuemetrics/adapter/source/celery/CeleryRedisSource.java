@@ -82,7 +82,8 @@ public final class CeleryRedisSource implements QueueSource {
         this.endpoint = RedisEndpoint.parse(config.uri(), "qma-" + config.name());
         this.keys = new CeleryRedisKeys(config.prioritySteps(), config.separator(), config.keyPrefix());
         this.fixedQueues = List.copyOf(new LinkedHashSet<>(config.queues()));
-        this.discovery = config.fixedQueues() ? null : new QueueDiscovery(keys, config.queuePattern(), nanoClock);
+        this.discovery = config.fixedQueues() ? null : new QueueDiscovery(keys, config.queuePattern(),
+                config.maxQueues(), config::tooManyQueues, nanoClock);
         this.oldest = new OldestTaskTracker(nanoClock);
     }
 

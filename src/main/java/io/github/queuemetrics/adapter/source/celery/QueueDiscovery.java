@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import redis.clients.jedis.Jedis;
@@ -28,7 +29,8 @@ import redis.clients.jedis.resps.ScanResult;
  * <p>Discovery SCANs the whole keyspace (SCAN MATCH is filtered after the scan, so its cost grows
  * with the DB, not with the number of bindings). It runs every poll while it is cheap; when one
  * run took longer than {@link #SLOW_NANOS}, its result is reused for up to {@link #REUSE_NANOS},
- * so a new queue may then take that long to appear.
+ * so a new queue may then take that long to appear. More than {@code maxQueues} matching queues
+ * fail the discovery (and the poll) with an error naming the source, the pattern and the count.
  */
 final class QueueDiscovery {
 
@@ -42,13 +44,19 @@ final class QueueDiscovery {
 
     private final CeleryRedisKeys keys;
     private final Pattern queuePattern;
+    private final int maxQueues;
+    private final IntFunction<String> tooManyQueues;
     private final LongSupplier nanoClock;
     private Result cached;
     private long reuseUntil;
 
-    QueueDiscovery(CeleryRedisKeys keys, Pattern queuePattern, LongSupplier nanoClock) {
+    /** @param tooManyQueues the error message for a count above {@code maxQueues} */
+    QueueDiscovery(CeleryRedisKeys keys, Pattern queuePattern, int maxQueues, IntFunction<String> tooManyQueues,
+                   LongSupplier nanoClock) {
         this.keys = keys;
         this.queuePattern = queuePattern;
+        this.maxQueues = maxQueues;
+        this.tooManyQueues = tooManyQueues;
         this.nanoClock = nanoClock;
     }
 
@@ -80,6 +88,10 @@ final class QueueDiscovery {
                     queues.add(binding.queue());
                 }
             }
+        }
+        if (queues.size() > maxQueues) {
+            // fail rather than poll a partial set: a partial sum would look like less work
+            throw new IllegalStateException(tooManyQueues.apply(queues.size()));
         }
         cached = new Result(List.copyOf(queues), tables);
         long took = nanoClock.getAsLong() - start;

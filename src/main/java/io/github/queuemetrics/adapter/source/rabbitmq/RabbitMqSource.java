@@ -55,6 +55,11 @@ public final class RabbitMqSource implements QueueSource {
     private final OldestAgeEstimator oldestAge;
     /** queuePattern: the queues of the last listing per vhost (polls are serial). */
     private final Map<String, List<String>> discovered = new HashMap<>();
+    /** queuePattern: discovery beyond this many queues (all vhosts together) fails the poll. */
+    private final int maxQueues;
+    private final java.util.function.IntFunction<String> tooManyQueues;
+    /** Queues discovered so far in the current poll, over its vhosts. */
+    private int discoveredTotal;
     private final Clock clock;
 
     /** The source described by one validated {@code sources[i]} of type rabbitmq. */
@@ -75,6 +80,8 @@ public final class RabbitMqSource implements QueueSource {
                     + config.type().configName() + ", not rabbitmq");
         }
         this.name = config.name();
+        this.maxQueues = config.maxQueues();
+        this.tooManyQueues = config::tooManyQueues;
         if (config.queuePattern() != null && config.managementUri() == null) {
             throw new IllegalArgumentException("sources[name=" + name + "].queuePattern needs managementUri for "
                     + "rabbitmq: queues cannot be listed over AMQP");
@@ -137,6 +144,9 @@ public final class RabbitMqSource implements QueueSource {
     }
 
     private void pollManagement(String vhost, List<QueueSample> out) throws IOException, InterruptedException {
+        if (vhost.equals(vhosts.get(0))) {
+            discoveredTotal = 0; // a new poll
+        }
         int first = out.size();
         listManagement(vhost, out);
         if (liveReady) {
@@ -191,6 +201,10 @@ public final class RabbitMqSource implements QueueSource {
                 }
             }
             discovered.put(vhost, names);
+            discoveredTotal += names.size();
+            if (discoveredTotal > maxQueues) {
+                throw new IOException(tooManyQueues.apply(discoveredTotal));
+            }
         }
         oldestAge.endPoll(vhost); // forgets the histories of queues that are gone or not reported
     }

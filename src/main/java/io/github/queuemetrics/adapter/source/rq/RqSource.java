@@ -169,6 +169,10 @@ public final class RqSource implements QueueSource {
         for (String member : jedis.smembers(RqKeys.QUEUES)) {
             RqKeys.queueNameOf(member).filter(n -> config.queuePattern().matcher(n).find()).ifPresent(names::add);
         }
+        if (names.size() > config.maxQueues()) {
+            // fail rather than poll a partial set: a partial sum would look like less work
+            throw new IllegalStateException(config.tooManyQueues(names.size()));
+        }
         return List.copyOf(names);
     }
 

@@ -96,4 +96,18 @@ class ManagementPagingTest {
             assertThat(ready(source.poll())).containsExactlyInAnyOrderEntriesOf(Map.of("a", 0.0, "b", 2.0));
         }
     }
+
+    @Test
+    void discoveryBeyondMaxQueuesFailsThePollNamingSourcePatternAndCount() throws Exception {
+        try (FakeManagementApi api = new FakeManagementApi(this::answer);
+             RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://localhost/%2F"),
+                     api.uri(null), List.of(), List.of(), Pattern.compile("^[a-d]$")).withMaxQueues(3),
+                     Duration.ofSeconds(5), 2)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(source::poll)
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("source rabbit: queuePattern '^[a-d]$' matches 4 queues, more than maxQueues (3)");
+            queues.remove("d");
+            assertThat(ready(source.poll())).containsOnlyKeys("a", "b", "c");
+        }
+    }
 }

@@ -77,4 +77,17 @@ class RqBadTimestampIT {
             assertThat(value(s, GOOD, QueueMetric.OLDEST_AGE_SECONDS)).isBetween(0.0, 30.0);
         }
     }
+
+    @Test
+    void discoveryBeyondMaxQueuesFailsThePoll() throws Exception {
+        var config = config("h6-sources-rq", uri, List.of(), java.util.regex.Pattern.compile("^h6-sources-rq-"));
+        try (RqSource capped = new RqSource(config.withMaxQueues(1));
+             RqSource enough = new RqSource(config.withMaxQueues(2))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(capped::poll)
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("source h6-sources-rq: queuePattern '^h6-sources-rq-' matches 2 queues, "
+                            + "more than maxQueues (1)");
+            assertThat(enough.poll().queues()).hasSize(2);
+        }
+    }
 }
