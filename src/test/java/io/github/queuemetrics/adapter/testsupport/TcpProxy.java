@@ -9,12 +9,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP forwarder between the adapter and a real broker port: {@link #block()} closes every
  * forwarded connection and stops listening (new connections are refused), {@link #unblock()}
  * listens again on the same port. A real outage as the adapter sees it, without touching the
- * brokers that other tests share.
+ * brokers that other tests share. It also counts the bytes the broker sent through it
+ * ({@link #bytesFromTarget()}): what the adapter had to read.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -22,6 +24,7 @@ public final class TcpProxy implements AutoCloseable {
     private final int targetPort;
     private final int port;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicLong fromTarget = new AtomicLong();
     private ServerSocket listener;
     private Thread acceptor;
 
@@ -35,6 +38,11 @@ public final class TcpProxy implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** Bytes forwarded from the target to the clients so far, over all connections. */
+    public long bytesFromTarget() {
+        return fromTarget.get();
     }
 
     /** Drops every connection and refuses new ones. */
@@ -81,8 +89,8 @@ public final class TcpProxy implements AutoCloseable {
                     Socket upstream = new Socket(targetHost, targetPort);
                     sockets.add(client);
                     sockets.add(upstream);
-                    pump(client, upstream);
-                    pump(upstream, client);
+                    pump(client, upstream, new AtomicLong());
+                    pump(upstream, client, fromTarget);
                 } catch (IOException e) {
                     closeQuietly(client);
                 }
@@ -92,7 +100,7 @@ public final class TcpProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    private static void pump(Socket from, Socket to) {
+    private static void pump(Socket from, Socket to, AtomicLong counted) {
         Thread t = new Thread(() -> {
             byte[] buffer = new byte[65536];
             try {
@@ -102,6 +110,7 @@ public final class TcpProxy implements AutoCloseable {
                 while ((n = in.read(buffer)) >= 0) {
                     out.write(buffer, 0, n);
                     out.flush();
+                    counted.addAndGet(n);
                 }
             } catch (IOException ignored) {
                 // one side went away

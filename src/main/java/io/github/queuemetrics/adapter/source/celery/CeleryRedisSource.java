@@ -201,8 +201,13 @@ public final class CeleryRedisSource implements QueueSource {
     }
 
     private IOException failure(Exception e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.startsWith("NOPERM") && message.contains("eval")) {
+            message += " (the adapter reads message heads and unacked routes with Lua scripts, so that it never"
+                    + " downloads whole messages: allow the user +eval, ACL category @scripting)";
+        }
         return new IOException("source " + name + ": cannot read Celery queues from " + endpoint.redactedUri()
-                + ": " + Secrets.redact(String.valueOf(e.getMessage())), e);
+                + ": " + Secrets.redact(message), e);
     }
 
     private void closeConnection() {
