@@ -91,4 +91,22 @@ class CeleryLargeMessagesIT {
             assertThat(value(third.get(QUEUES[0]), QueueMetric.OLDEST_AGE_SECONDS)).isGreaterThan(1.0);
         }
     }
+
+    /** The scripts need EVAL: a user without it gets a poll error that says what to grant. */
+    @Test
+    void aUserWithoutScriptingGetsAnErrorSayingWhatToGrant() throws Exception {
+        String user = "h6-sources-noeval";
+        redis.aclSetUser(user, "reset", "on", ">h6-secret", "~*", "&*", "+@all", "-@scripting");
+        try (CeleryRedisSource source = new CeleryRedisSource(config("h6-sources-noeval", URI.create(
+                "redis://" + user + ":h6-secret@" + direct.getHost() + ":" + (direct.getPort() < 0 ? 6379
+                        : direct.getPort()) + "/15"), QUEUES))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(source::poll)
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("NOPERM")
+                    .hasMessageContaining("allow the user +eval, ACL category @scripting")
+                    .hasMessageNotContaining("h6-secret");
+        } finally {
+            redis.aclDelUser(user);
+        }
+    }
 }
