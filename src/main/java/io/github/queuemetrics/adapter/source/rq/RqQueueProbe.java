@@ -112,10 +112,23 @@ final class RqQueueProbe {
 
     /** The counts, once both rounds are in. */
     RqQueueCounts result(Instant now) {
-        long unacked = claimedStatus.values().stream().filter(s -> "queued".equals(s.get())).count();
+        long unacked = claimedStatus.values().stream().filter(RqQueueProbe::stillQueued).count();
         return new RqQueueCounts(ready.get(), unacked, runningJobs.size(), oldestAge(now),
                 finishedOld == null ? null : new RqQueueFlow.RegistryCounts(finishedOld.get(), failedOld.get()),
                 new RqQueueFlow.RegistryCounts(finishedNew.get(), failedNew.get()));
+    }
+
+    /**
+     * True while a claimed job's status says queued. A job key that is not a hash (foreign or
+     * corrupt data) has no readable status: it is counted, since only a status that says the job
+     * ended may take it out, and one bad key must not fail the whole source.
+     */
+    private static boolean stillQueued(Response<String> status) {
+        try {
+            return "queued".equals(status.get());
+        } catch (JedisDataException notAHash) {
+            return true;
+        }
     }
 
     /**

@@ -90,4 +90,17 @@ class RqBadTimestampIT {
             assertThat(enough.poll().queues()).hasSize(2);
         }
     }
+
+    /** An intermediate entry (RQ >= 1.16) whose job key is not a hash: counted (unknown is not "ended"), no failure. */
+    @Test
+    void anIntermediateJobKeyOfAnotherTypeDoesNotFailTheSource() throws Exception {
+        admin.lpush("rq:queue:" + BAD + ":intermediate", "h6-sources-ghost");
+        admin.set("rq:job:h6-sources-ghost", "not a hash");
+        try (RqSource source = new RqSource(config("h6-sources-rq", uri, List.of(BAD, GOOD), null))) {
+            SourceSnapshot s = source.poll();
+            assertThat(value(s, BAD, QueueMetric.UNACKED)).isEqualTo(1);
+            assertThat(value(s, BAD, QueueMetric.OUTSTANDING)).isEqualTo(3);
+            assertThat(value(s, GOOD, QueueMetric.READY)).isEqualTo(3);
+        }
+    }
 }
