@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
 
 /**
- * A head job whose timestamps cannot be used costs only its own queue's age: the other metrics of
- * that queue and every metric of the other queues stay (real RQ 1.13 jobs, Redis DB 15).
+ * Bad data under RQ's keys costs only what it touches: a head job whose timestamps cannot be used
+ * costs only its own queue's age (the other metrics of that queue and every metric of the other
+ * queues stay), a claimed job key of another type is counted, and discovery beyond maxQueues fails the poll (real RQ 1.13 jobs, Redis DB 15).
  */
 @Timeout(60)
-class RqBadTimestampIT {
+class RqBadDataIT {
 
     private static final int DB = 15;
     private static final String BAD = "h6-sources-rq-bad";
