@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * @param podWorkerTemplate with workers: how a pod name maps to a worker name for
  *                        {@code /probe/pod/{namespace}/{pod}}; {@code {pod}} is replaced. Default
  *                        {@code celery@{pod}} for Celery workers, {@code {pod}} for RQ workers
+ * @param workerReplyTimeout with {@code workers: celery}: how long a poll waits for the workers'
+ *                        answers to a broadcast; default 1 s (Celery's own)
  */
 public record SourceConfig(
         String name,
@@ -45,9 +47,11 @@ public record SourceConfig(
         List<Integer> prioritySteps,
         String separator,
         String keyPrefix,
-        String podWorkerTemplate) {
+        String podWorkerTemplate,
+        Duration workerReplyTimeout) {
 
     public static final List<Integer> DEFAULT_PRIORITY_STEPS = List.of(0, 3, 6, 9);
+    public static final Duration DEFAULT_WORKER_REPLY_TIMEOUT = Duration.ofSeconds(1);
     public static final String DEFAULT_SEPARATOR = "\u0006\u0016";
 
     public SourceConfig {
@@ -60,6 +64,16 @@ public record SourceConfig(
         workers = workers == null ? WorkerKind.NONE : workers;
         podWorkerTemplate = podWorkerTemplate != null ? podWorkerTemplate
                 : workers == WorkerKind.RQ ? "{pod}" : "celery@{pod}";
+        workerReplyTimeout = workerReplyTimeout == null ? DEFAULT_WORKER_REPLY_TIMEOUT : workerReplyTimeout;
+    }
+
+    /** A source with the default worker reply timeout. */
+    public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
+                        List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
+                        Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
+                        String keyPrefix, String podWorkerTemplate) {
+        this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, null);
     }
 
     /** A source with the default pod-to-worker template. */
@@ -68,7 +82,7 @@ public record SourceConfig(
                         Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
                         String keyPrefix) {
         this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
-                maxStaleness, prioritySteps, separator, keyPrefix, null);
+                maxStaleness, prioritySteps, separator, keyPrefix, null, null);
     }
 
     /** The worker name of {@code pod} under {@link #podWorkerTemplate}. */
@@ -97,6 +111,6 @@ public record SourceConfig(
                 + ", vhosts=" + vhosts + ", uri=" + Secrets.redact(uri) + ", queues=" + queues
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
-                + ", maxStaleness=" + maxStaleness + "]";
+                + ", maxStaleness=" + maxStaleness + ", workerReplyTimeout=" + workerReplyTimeout + "]";
     }
 }
