@@ -5,6 +5,8 @@ Configured from the environment so one file serves both brokers and both ack mod
   CELERY_ACKS_LATE           1 to acknowledge after the task ran (default: early ack, Celery's default)
   CELERY_PREFETCH_MULTIPLIER worker_prefetch_multiplier (default 1)
   CELERY_TASK_EVENTS         1 to send task events (like `celery worker -E`)
+  CELERY_REMOTE_CONTROL      0 to disable remote control (worker_enable_remote_control = False):
+                             the worker then answers no broadcast
   CELERY_TRANSPORT_OPTIONS   JSON object for broker_transport_options, e.g.
                              {"global_keyprefix": "app1:", "sep": ":", "priority_steps": [0, 5]}
 """
@@ -23,6 +25,7 @@ app.conf.update(
     task_ignore_result=True,
     result_backend=None,
     broker_connection_retry_on_startup=True,
+    worker_enable_remote_control=os.environ.get("CELERY_REMOTE_CONTROL", "1") != "0",
 )
 if os.environ.get("CELERY_TRANSPORT_OPTIONS"):
     app.conf.broker_transport_options = json.loads(os.environ["CELERY_TRANSPORT_OPTIONS"])

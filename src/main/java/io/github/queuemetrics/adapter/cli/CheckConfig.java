@@ -83,6 +83,9 @@ public final class CheckConfig {
         if (s.workers() != WorkerKind.NONE) {
             field(out, "podWorkerTemplate", quoted(s.podWorkerTemplate()));
         }
+        if (s.workers() == WorkerKind.CELERY) {
+            field(out, "workerReplyTimeout", Durations.format(s.workerReplyTimeout()));
+        }
     }
 
     private static void field(StringBuilder out, String key, String value) {

@@ -49,6 +49,7 @@ final class ConfigKeys {
         keys.put("separator", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("keyPrefix", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("podWorkerTemplate", ALL);
+        keys.put("workerReplyTimeout", EnumSet.of(SourceType.RABBITMQ, SourceType.CELERY_REDIS));
         return Collections.unmodifiableMap(keys);
     }
 

@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  *                        {@code celery@{pod}} for Celery workers, {@code {pod}} for RQ workers
  * @param maxQueues       with queuePattern: the most queues discovery may find; more fails the poll
  *                        (default {@link #DEFAULT_MAX_QUEUES}, the scale the benchmarks measured)
+ * @param workerReplyTimeout with {@code workers: celery}: how long a poll waits for the workers'
+ *                        answers to a broadcast; default 1 s (Celery's own)
  */
 public record SourceConfig(
         String name,
@@ -48,11 +50,13 @@ public record SourceConfig(
         String separator,
         String keyPrefix,
         String podWorkerTemplate,
-        int maxQueues) {
+        int maxQueues,
+        Duration workerReplyTimeout) {
 
     /** 10,000 queues is what bench/README.md measured (poll time, memory); a pattern gone wild fails beyond it. */
     public static final int DEFAULT_MAX_QUEUES = 10_000;
     public static final List<Integer> DEFAULT_PRIORITY_STEPS = List.of(0, 3, 6, 9);
+    public static final Duration DEFAULT_WORKER_REPLY_TIMEOUT = Duration.ofSeconds(1);
     public static final String DEFAULT_SEPARATOR = "\u0006\u0016";
 
     public SourceConfig {
@@ -66,21 +70,23 @@ public record SourceConfig(
         podWorkerTemplate = podWorkerTemplate != null ? podWorkerTemplate
                 : workers == WorkerKind.RQ ? "{pod}" : "celery@{pod}";
         maxQueues = maxQueues <= 0 ? DEFAULT_MAX_QUEUES : maxQueues;
+        workerReplyTimeout = workerReplyTimeout == null ? DEFAULT_WORKER_REPLY_TIMEOUT : workerReplyTimeout;
     }
 
-    /** A source with the default {@code maxQueues}. */
+    /** A source with the default {@code maxQueues} and worker reply timeout. */
     public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
                         List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
                         Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
                         String keyPrefix, String podWorkerTemplate) {
         this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
-                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0);
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0, null);
     }
 
     /** This source with another {@code maxQueues}. */
     public SourceConfig withMaxQueues(int max) {
         return new SourceConfig(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers,
-                namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, max);
+                namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, max,
+                workerReplyTimeout);
     }
 
     /**
@@ -127,6 +133,7 @@ public record SourceConfig(
                 + ", vhosts=" + vhosts + ", uri=" + Secrets.redact(uri) + ", queues=" + queues
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
-                + ", maxStaleness=" + maxStaleness + ", maxQueues=" + maxQueues + "]";
+                + ", maxStaleness=" + maxStaleness + ", maxQueues=" + maxQueues
+                + ", workerReplyTimeout=" + workerReplyTimeout + "]";
     }
 }

@@ -106,6 +106,8 @@ final class SourceParser {
             f.problem("podWorkerTemplate", "only with workers: celery or rq (probes need worker tracking)");
         }
 
+        Optional<Duration> replyTimeout = workerReplyTimeout(f, workers, staleness);
+
         if (type == null || problems.hasUnder(path) || poll.isEmpty() || staleness.isEmpty()) {
             return null; // every cause has been reported (an invalid global duration at the top level)
         }
@@ -113,7 +115,8 @@ final class SourceParser {
                 vhosts.orElse(List.of()), redisUri.orElse(null), queues.orElse(List.of()),
                 queuePattern.orElse(null), workers.orElse(WorkerKind.NONE), namespaces.orElse(List.of()),
                 poll.orElseThrow(), staleness.orElseThrow(), prioritySteps.orElse(null),
-                separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null), maxQueues);
+                separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null), maxQueues,
+                replyTimeout.orElse(null));
     }
 
     /** {@code maxQueues}: only with queuePattern, an integer 1..1,000,000; 0 (the default) when absent or invalid. */
@@ -135,6 +138,31 @@ final class SourceParser {
             f.problem("maxQueues", "only with queuePattern (it caps discovery; a queues: list is its own limit)");
         }
         return node.intValue();
+    }
+
+    /**
+     * How long a poll waits for Celery workers' answers: only with {@code workers: celery}, and
+     * shorter than maxStaleness (a poll that waits longer is stale when it ends).
+     */
+    private static Optional<Duration> workerReplyTimeout(Fields f, Optional<WorkerKind> workers,
+                                                        Optional<Duration> staleness) {
+        if (!f.has("workerReplyTimeout")) {
+            return Optional.empty();
+        }
+        Optional<Duration> timeout = f.duration("workerReplyTimeout");
+        if (timeout.isEmpty()) {
+            return timeout;
+        }
+        if (workers.orElse(WorkerKind.NONE) != WorkerKind.CELERY) {
+            f.problem("workerReplyTimeout", "only with workers: celery (the adapter then asks the workers each poll)");
+            return Optional.empty();
+        }
+        if (staleness.isPresent() && timeout.get().compareTo(staleness.get()) >= 0) {
+            f.problem("workerReplyTimeout", "must be shorter than maxStaleness (" + Durations.format(staleness.get())
+                    + "); Celery's default is 1s");
+            return Optional.empty();
+        }
+        return timeout;
     }
 
     private static SourceType type(Fields f) {

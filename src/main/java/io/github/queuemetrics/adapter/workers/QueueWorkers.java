@@ -15,9 +15,18 @@ package io.github.queuemetrics.adapter.workers;
  * @param started      tasks of the queue the workers started since tracking began, cumulative (Celery's
  *                     heartbeat counter {@code processed}, split over the queues each worker consumes);
  *                     -1 when not tracked
+ * @param accountsForEveryConsumer true when every consumer the broker counts on the queue is a worker
+ *                     that answered: the workers' prefetched count is then the whole of it, and
+ *                     fresher than the broker's (RabbitMQ's management API lags); when false, it
+ *                     never replaces a higher broker count
  */
 public record QueueWorkers(long running, long unseenByBroker, long prefetched, int total, int busy,
-                           double utilization, double started) {
+                           double utilization, double started, boolean accountsForEveryConsumer) {
+
+    public QueueWorkers(long running, long unseenByBroker, long prefetched, int total, int busy,
+                        double utilization, double started) {
+        this(running, unseenByBroker, prefetched, total, busy, utilization, started, true);
+    }
 
     /** Without a started-task count (the broker or another tracker measures the flow). */
     public QueueWorkers(long running, long unseenByBroker, long prefetched, int total, int busy, double utilization) {

@@ -85,9 +85,8 @@ public final class WorkerAwareSource implements QueueSource {
     @Override
     public SourceSnapshot poll() throws Exception {
         SourceSnapshot counts = broker.poll();
-        List<String> queues = counts.queues().stream().map(QueueSample::queue).toList();
         Instant now = clock.instant();
-        Map<String, QueueWorkers> workers = tracker.refresh(queues, now);
+        Map<String, QueueWorkers> workers = tracker.refresh(counts, now);
         List<QueueSample> merged = new ArrayList<>(counts.queues().size());
         Map<String, StartFlow> live = new HashMap<>();
         for (QueueSample sample : counts.queues()) {
@@ -113,11 +112,16 @@ public final class WorkerAwareSource implements QueueSource {
                 // RabbitMQ: the management API's unacked lags by its statistics interval (5 s), so
                 // a burst would be counted in no place or in two. The workers' own lists, read in
                 // this poll, give what is delivered and not finished: prefetched, plus running
-                // tasks not yet acknowledged (acks_late). Ready comes live from the broker.
-                long unacked = w.prefetched() + (w.running() - w.unseenByBroker());
+                // tasks not yet acknowledged (acks_late). Unless every consumer answered, they
+                // only replace a lower broker count: a consumer that did not answer (no Celery
+                // worker, or one that stopped answering) holds tasks only the broker sees. Ready
+                // comes live from the broker.
+                double fromWorkers = w.prefetched() + (w.running() - w.unseenByBroker());
+                double unacked = w.accountsForEveryConsumer() ? fromWorkers
+                        : Math.max(fromWorkers, sample.value(QueueMetric.UNACKED).orElse(0));
                 result = result.with(QueueMetric.UNACKED, unacked)
                         .with(QueueMetric.OUTSTANDING, sample.value(QueueMetric.READY).orElse(0)
-                                + w.prefetched() + w.running());
+                                + unacked + w.unseenByBroker());
             } else {
                 double outstanding = sample.value(QueueMetric.OUTSTANDING).orElse(0) + w.unseenByBroker();
                 result = result.with(QueueMetric.OUTSTANDING, outstanding);

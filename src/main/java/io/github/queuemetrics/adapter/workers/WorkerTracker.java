@@ -1,5 +1,7 @@
 package io.github.queuemetrics.adapter.workers;
 
+import io.github.queuemetrics.adapter.model.QueueSample;
+import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
@@ -20,6 +22,14 @@ public interface WorkerTracker extends AutoCloseable {
      * rather than serve an outstanding count that misses running tasks.
      */
     Map<String, QueueWorkers> refresh(Collection<String> queues, Instant now) throws Exception;
+
+    /**
+     * As {@link #refresh(Collection, Instant)} for the queues of the broker's counts of this poll,
+     * which a tracker may use too (Celery: the consumer counts tell whether every consumer answered).
+     */
+    default Map<String, QueueWorkers> refresh(SourceSnapshot counts, Instant now) throws Exception {
+        return refresh(counts.queues().stream().map(QueueSample::queue).toList(), now);
+    }
 
     /** Readiness of one worker from the last refresh and events; no I/O. */
     ProbeResult probe(String worker, Instant now);

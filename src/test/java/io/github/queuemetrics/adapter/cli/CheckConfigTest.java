@@ -52,6 +52,7 @@ class CheckConfigTest {
                 "    vhosts: [/]\n",
                 "    queues: [celery, \"a:b\", \"yes\", \"1\"]\n",
                 "    workers: celery\n",
+                "    workerReplyTimeout: 1s\n",
                 "    namespaces: [workers]\n",
                 "    uri: rediss://:***@redis:6380/3\n",
                 "    queuePattern: \"^celery(\\\\..*)?$\"\n",

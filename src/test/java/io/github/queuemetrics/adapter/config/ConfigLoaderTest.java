@@ -99,6 +99,16 @@ class ConfigLoaderTest {
         assertThat(config.sources().get(0).maxStaleness()).isEqualTo(Duration.ofMinutes(2));
     }
 
+    @Test
+    void workerReplyTimeoutDefaultsToCeleryOwnSecondAndIsReadPerSource() throws Exception {
+        AdapterConfig defaulted = ConfigLoader.parse(ConfigLoaderValidationTest.with(ConfigLoaderValidationTest.REDIS,
+                "workers: celery"), Map.of());
+        assertThat(defaulted.sources().get(0).workerReplyTimeout()).isEqualTo(Duration.ofSeconds(1));
+        AdapterConfig set = ConfigLoader.parse(ConfigLoaderValidationTest.with(ConfigLoaderValidationTest.RABBIT,
+                "workers: celery", "workerReplyTimeout: 2500ms"), Map.of());
+        assertThat(set.sources().get(0).workerReplyTimeout()).isEqualTo(Duration.ofMillis(2500));
+    }
+
     static Stream<Arguments> vhostsFromAmqpUri() {
         return Stream.of(
                 arguments("amqp://guest:guest@localhost:5672/%2F", List.of("/")),

@@ -181,6 +181,17 @@ class ConfigLoaderValidationTest {
                         "must contain {pod}"),
                 arguments(with(RQ, "podWorkerTemplate: '{pod}'"), "sources[0].podWorkerTemplate",
                         "only with workers: celery or rq"),
+                // workerReplyTimeout
+                arguments(with(RABBIT, "workerReplyTimeout: 1s"), "sources[0].workerReplyTimeout",
+                        "only with workers: celery"),
+                arguments(with(RABBIT, "workers: celery", "workerReplyTimeout: 2"), "sources[0].workerReplyTimeout",
+                        "needs a unit"),
+                arguments(with(RABBIT, "workers: celery", "workerReplyTimeout: 0s"), "sources[0].workerReplyTimeout",
+                        "must be longer than 0"),
+                arguments(with(RABBIT, "workers: celery", "workerReplyTimeout: 30s"), "sources[0].workerReplyTimeout",
+                        "must be shorter than maxStaleness (30s)"),
+                arguments(with(RQ, "workers: rq", "workerReplyTimeout: 1s"), "sources[0].workerReplyTimeout",
+                        "only for types celery-redis, rabbitmq"),
                 // namespaces
                 arguments(with(RABBIT, "namespaces: []"), "sources[0].namespaces", "omit the key to allow every namespace"),
                 arguments(with(RABBIT, "namespaces: workers"), "sources[0].namespaces", "must be a non-empty list"),

@@ -51,6 +51,14 @@ public final class CeleryWorker implements AutoCloseable {
      * waits for its "ready." line.
      */
     public static CeleryWorker start(Options options, Map<String, String> extraEnv) {
+        return start(options, extraEnv, List.of());
+    }
+
+    /**
+     * As {@link #start(Options, Map)}, with extra {@code celery worker} arguments (e.g.
+     * {@code --without-heartbeat}; the worker always runs {@code --without-gossip --without-mingle}).
+     */
+    public static CeleryWorker start(Options options, Map<String, String> extraEnv, List<String> extraArgs) {
         Map<String, String> env = new HashMap<>(extraEnv);
         env.put("CELERY_BROKER_URL", options.brokerUrl());
         env.put("CELERY_ACKS_LATE", options.acksLate() ? "1" : "0");
@@ -60,6 +68,7 @@ public final class CeleryWorker implements AutoCloseable {
                 "--loglevel=INFO", "--without-gossip", "--without-mingle",
                 "-n", options.nodename(), "-Q", String.join(",", options.queues()),
                 "-c", Integer.toString(options.concurrency()), "--pool", "prefork"));
+        args.addAll(extraArgs);
         PythonProcess p = PythonProcess.start(PythonProcess.WORKERS.resolve("celery"), env,
                 options.nodename(), args.toArray(String[]::new));
         try {

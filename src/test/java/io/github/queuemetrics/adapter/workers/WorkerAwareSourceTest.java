@@ -136,6 +136,23 @@ class WorkerAwareSourceTest {
     }
 
     @Test
+    void rabbitMqReplacesTheBrokersUnackedByALowerWorkersFigureOnlyWhenEveryConsumerAnswered() throws Exception {
+        // No worker answered (one without heartbeats, or a consumer that is no Celery worker): the
+        // workers' figure is 0 prefetched, but the broker holds 2 unacked; they are still outstanding.
+        FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(0, 0, 0, 0, 0, 0.0, -1, false)));
+        SourceSnapshot s = new WorkerAwareSource(broker(false, "q"), tracker, SourceType.RABBITMQ, CLOCK).poll();
+
+        assertThat(values(s, "q")).containsEntry(QueueMetric.UNACKED, 2.0)
+                .containsEntry(QueueMetric.OUTSTANDING, 5.0)
+                .containsEntry(QueueMetric.RUNNING, 0.0);
+
+        // every consumer answered: the workers' figure of this poll is fresher than the broker's
+        tracker = new FixedTracker(Map.of("q", new QueueWorkers(0, 0, 0, 5, 0, 0.0, -1, true)));
+        s = new WorkerAwareSource(broker(false, "q"), tracker, SourceType.RABBITMQ, CLOCK).poll();
+        assertThat(values(s, "q")).containsEntry(QueueMetric.UNACKED, 0.0).containsEntry(QueueMetric.OUTSTANDING, 3.0);
+    }
+
+    @Test
     void rqLeavesRunningAndOutstandingToTheStartedRegistry() throws Exception {
         FixedTracker tracker = new FixedTracker(Map.of("q", new QueueWorkers(-1, 0, -1, 3, 2, 0.5)));
         SourceSnapshot s = new WorkerAwareSource(broker(true, "q"), tracker, SourceType.RQ, CLOCK).poll();

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -26,7 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>The exchange is declared exactly as Celery declares it (kombu {@code Exchange('celeryev',
  * type='topic')}: durable, not auto-delete, no arguments), so whichever side comes first, the
  * other's declaration matches. If someone declared it differently, we fall back to a passive
- * declare rather than fight over it.
+ * declare rather than fight over it. Both the declaration and our binding are repeated every 5 s
+ * while connected: an exchange deleted and re-created (by a worker, without our binding) would
+ * otherwise silence the stream on a healthy connection.
  *
  * <p>amqp-client's automatic recovery is off: this stream's own loop reconnects (with a fresh
  * queue, since the exclusive one died with the old connection), so one code path handles the
@@ -40,6 +43,8 @@ public final class AmqpEventStream extends ReconnectingEventStream {
     static final int MESSAGE_TTL_MILLIS = 5000;
     /** Celery's {@code event_queue_expires} (60 s): a queue left behind by a vanished consumer goes away. */
     static final int QUEUE_EXPIRES_MILLIS = 60000;
+    /** How often the exchange is re-declared and our queue re-bound (see {@link #rebind}). */
+    static final long REBIND_EVERY_MILLIS = 5000;
 
     private final URI amqpUri;
     private final String exchange;
@@ -109,7 +114,9 @@ public final class AmqpEventStream extends ReconnectingEventStream {
                 }
             });
             subscribed();
-            ended.await();
+            while (!ended.await(REBIND_EVERY_MILLIS, TimeUnit.MILLISECONDS)) {
+                rebind(conn, queue);
+            }
             ShutdownSignalException signal = cause.get();
             if (signal != null && !isClosed()) {
                 throw new IOException("connection lost: " + reason(signal));
@@ -119,6 +126,27 @@ public final class AmqpEventStream extends ReconnectingEventStream {
             if (conn.isOpen()) {
                 conn.abort(2000);
             }
+        }
+    }
+
+    /**
+     * Declares the exchange and binds our queue again, both idempotent. Deleting the exchange
+     * drops its bindings and the workers re-create it without ours: the events would stop while
+     * the connection looks healthy. A failure here is left to the next round (a lost connection
+     * ends the loop by itself).
+     */
+    private void rebind(Connection conn, String queue) {
+        try {
+            Channel channel = declareExchange(conn);
+            try {
+                channel.queueBind(queue, exchange, "#");
+            } finally {
+                if (channel.isOpen()) {
+                    channel.abort();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // e.g. the exchange was deleted between declare and bind: the next round binds it
         }
     }
 

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CeleryControl implements AutoCloseable {
 
-    /** Celery's own default reply timeout. */
+    /** Celery's own default reply timeout; {@code workerReplyTimeout} changes it per source. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(CeleryControl.class);
@@ -88,11 +88,29 @@ public final class CeleryControl implements AutoCloseable {
 
     /**
      * As {@link #broadcast(String, Map, List, Duration)}, returning as soon as {@code expectedReplies}
-     * workers answered (0 for no hint). With destination null this lets a poller that knows how many
+     * workers answered (0 for no hint; ignored when the broker counted the receivers, Redis). With destination null this lets a poller that knows how many
      * workers exist stop waiting early; a worker that is new since then may be missed by that call.
      */
     public Map<String, JsonNode> broadcast(String method, Map<String, ?> arguments, List<String> destination,
                                            Duration timeout, int expectedReplies) {
+        return send(method, arguments, destination, timeout, expectedReplies).replies();
+    }
+
+    /**
+     * The replies of one call, and how many workers the broker handed the command to.
+     *
+     * @param receivers as {@link PidboxTransport#publish} says: -1 when the broker cannot tell (AMQP)
+     */
+    public record Answers<T>(Map<String, T> replies, int receivers) {
+
+        /** True when the broker counted the receivers and every one of them answered. */
+        public boolean everyReceiverAnswered() {
+            return receivers >= 0 && replies.size() >= receivers;
+        }
+    }
+
+    private Answers<JsonNode> send(String method, Map<String, ?> arguments, List<String> destination,
+                                   Duration timeout, int expectedReplies) {
         checkDestination(destination);
         String ticket = UUID.randomUUID().toString();
         lockInterruptibly();
@@ -101,7 +119,8 @@ public final class CeleryControl implements AutoCloseable {
                     transport.replyExchange(), transport.replyRoutingKey());
             long deadline = System.nanoTime() + timeout.toNanos();
             int receivers = transport.publish(body, epochSeconds() + timeout.toMillis() / 1000.0);
-            return collect(ticket, destination, deadline, expectedReplies, receivers);
+            return new Answers<>(collect(method, ticket, destination, deadline, expectedReplies, receivers),
+                    receivers);
         } catch (IOException e) {
             transport.disconnect();
             throw new CeleryControlException("Celery remote control '" + method + "' failed: " + e.getMessage(), e);
@@ -113,16 +132,18 @@ public final class CeleryControl implements AutoCloseable {
         }
     }
 
-    private Map<String, JsonNode> collect(String ticket, List<String> destination, long deadline, int expected,
-                                          int receivers) throws IOException, InterruptedException {
+    private Map<String, JsonNode> collect(String method, String ticket, List<String> destination, long deadline,
+                                          int expected, int receivers) throws IOException, InterruptedException {
         Map<String, JsonNode> replies = new LinkedHashMap<>();
         Set<String> waitingFor = destination == null ? new HashSet<>() : new HashSet<>(destination);
         if (receivers == 0) {
             return replies; // the broker says no worker got the command: nobody can answer
         }
         while (true) {
+            // A broker that counted the receivers gives the exact number to wait for; the caller's
+            // hint is for brokers that cannot (AMQP).
             if (destination != null ? waitingFor.isEmpty()
-                    : (expected > 0 && replies.size() >= expected) || (receivers > 0 && replies.size() >= receivers)) {
+                    : receivers > 0 ? replies.size() >= receivers : expected > 0 && replies.size() >= expected) {
                 return replies;
             }
             long left = deadline - System.nanoTime();
@@ -132,6 +153,11 @@ public final class CeleryControl implements AutoCloseable {
             PidboxReply reply = transport.receive(Duration.ofNanos(left));
             if (reply == null) {
                 return replies;
+            }
+            if (ticket.equals(reply.ticket()) && reply.oversized()) {
+                throw new CeleryControlException("a worker's reply to '" + method + "' is " + reply.oversizeBytes()
+                        + " bytes, above the limit of " + PidboxMessages.MAX_REPLY_BYTES + " bytes per reply"
+                        + " (task arguments are in Celery's replies): not decoded, this call fails");
             }
             if (!ticket.equals(reply.ticket()) || reply.body() == null || !reply.body().isObject()) {
                 LOG.debug("dropping a pidbox reply of ticket {} (waiting for {})", reply.ticket(), ticket);
@@ -174,14 +200,28 @@ public final class CeleryControl implements AutoCloseable {
         return answered;
     }
 
+    /**
+     * {@code safe: true}: tasks are described with Celery's truncated {@code argsrepr}/{@code
+     * kwargsrepr} instead of their full arguments. Celery 5.2 honours it in {@code active};
+     * {@code reserved} and {@code scheduled} take it and ignore it (their replies still carry the
+     * full arguments, which {@link PidboxMessages#MAX_REPLY_BYTES} bounds).
+     */
+    static final Map<String, Object> SAFE = Map.of("safe", true);
+
     /** Tasks executing now, per worker. */
     public Map<String, List<TaskInfo>> active(List<String> destination, Duration timeout) {
-        return perWorker(broadcast("active", null, destination, timeout), CeleryControl::tasks);
+        return active(destination, timeout, 0);
     }
 
     /** As {@link #active(List, Duration)} with an expected-replies hint (see {@link #broadcast(String, Map, List, Duration, int)}). */
     public Map<String, List<TaskInfo>> active(List<String> destination, Duration timeout, int expectedReplies) {
-        return perWorker(broadcast("active", null, destination, timeout, expectedReplies), CeleryControl::tasks);
+        return activeAnswers(destination, timeout, expectedReplies).replies();
+    }
+
+    /** As {@link #active(List, Duration, int)}, with how many workers the broker handed it to. */
+    public Answers<List<TaskInfo>> activeAnswers(List<String> destination, Duration timeout, int expectedReplies) {
+        Answers<JsonNode> raw = send("active", SAFE, destination, timeout, expectedReplies);
+        return new Answers<>(perWorker(raw.replies(), CeleryControl::tasks), raw.receivers());
     }
 
     /** Tasks a worker has prefetched but not started, per worker. */
@@ -191,7 +231,7 @@ public final class CeleryControl implements AutoCloseable {
 
     /** As {@link #reserved(List, Duration)} with an expected-replies hint. */
     public Map<String, List<TaskInfo>> reserved(List<String> destination, Duration timeout, int expectedReplies) {
-        return perWorker(broadcast("reserved", null, destination, timeout, expectedReplies), CeleryControl::tasks);
+        return perWorker(broadcast("reserved", SAFE, destination, timeout, expectedReplies), CeleryControl::tasks);
     }
 
     /**
@@ -199,7 +239,7 @@ public final class CeleryControl implements AutoCloseable {
      * The reply wraps each task as {@code {"eta": …, "priority": …, "request": {task info}}}.
      */
     public Map<String, List<TaskInfo>> scheduled(List<String> destination, Duration timeout, int expectedReplies) {
-        return perWorker(broadcast("scheduled", null, destination, timeout, expectedReplies), node -> {
+        return perWorker(broadcast("scheduled", SAFE, destination, timeout, expectedReplies), node -> {
             List<TaskInfo> tasks = new ArrayList<>();
             node.forEach(entry -> tasks.add(TaskInfo.from(entry.path("request"))));
             return List.copyOf(tasks);

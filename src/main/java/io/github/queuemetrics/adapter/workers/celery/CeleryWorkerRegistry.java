@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * <em>received</em> here (Celery's {@code local_received}), not with the worker's own timestamp,
  * so clock skew between worker and adapter cannot make a worker look dead or alive. A worker is
  * alive while {@code now < lastHeartbeat + freq * 2} ({@code HEARTBEAT_EXPIRE_WINDOW} = 200%),
+ * with {@code freq} capped at {@link #MAX_HEARTBEAT_FREQ_SECONDS},
  * and a {@code worker-offline} ends it at once. As in Celery, a task event from a worker counts as
  * a sign of life too, but only for a worker whose {@code freq} we know (Celery would assume 60 s,
  * which would keep an unknown worker "alive" for two minutes). The worker's event timestamp is
@@ -47,6 +48,12 @@ public final class CeleryWorkerRegistry implements CeleryEventListener {
 
     /** Celery's HEARTBEAT_EXPIRE_WINDOW (200%): alive for two heartbeat periods after the last one. */
     public static final double HEARTBEAT_EXPIRE_FACTOR = 2.0;
+    /**
+     * The largest heartbeat period believed, in seconds: a worker's {@code freq} above it counts as
+     * 60 s (Celery's default is 2 s). Anyone who can publish to the event exchange could otherwise
+     * keep a phantom worker alive for as long as the {@code freq} it claims.
+     */
+    public static final double MAX_HEARTBEAT_FREQ_SECONDS = 60;
     public static final Duration DEFAULT_FORGET_WORKERS_AFTER = Duration.ofMinutes(10);
     public static final Duration DEFAULT_KEEP_FINISHED_TASKS = Duration.ofMinutes(1);
     public static final int DEFAULT_MAX_TASKS = 100_000;
@@ -414,7 +421,8 @@ public final class CeleryWorkerRegistry implements CeleryEventListener {
             if (lastHeartbeat == null || freq == null) {
                 return null;
             }
-            return lastHeartbeat.plusNanos(Math.round(freq * HEARTBEAT_EXPIRE_FACTOR * 1e9));
+            double period = Math.min(freq, MAX_HEARTBEAT_FREQ_SECONDS);
+            return lastHeartbeat.plusNanos(Math.round(period * HEARTBEAT_EXPIRE_FACTOR * 1e9));
         }
 
         boolean isAlive(Instant now) {

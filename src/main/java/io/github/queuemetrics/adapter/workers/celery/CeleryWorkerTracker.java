@@ -2,9 +2,11 @@ package io.github.queuemetrics.adapter.workers.celery;
 
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
+import io.github.queuemetrics.adapter.model.QueueMetric;
+import io.github.queuemetrics.adapter.model.QueueSample;
+import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.workers.ProbeResult;
 import io.github.queuemetrics.adapter.workers.QueueWorkers;
-import io.github.queuemetrics.adapter.workers.UtilizationWindow;
 import io.github.queuemetrics.adapter.workers.WorkerSummary;
 import io.github.queuemetrics.adapter.workers.WorkerTracker;
 import java.time.Clock;
@@ -13,18 +15,22 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Celery worker tracking, as Flower and {@code celery inspect} do it but once per poll for all
- * workers: liveness from the heartbeats of the event stream (consumed continuously), and per poll
- * one {@code active} and one {@code active_queues} broadcast (plus {@code stats} for workers seen
- * for the first time, for their pool size).
+ * workers: per poll one {@code active} and one {@code active_queues} broadcast (plus {@code stats}
+ * for workers seen for the first time, for their pool size), and heartbeats from the event stream
+ * (consumed continuously). A worker that answers counts, heartbeats or not; a worker that
+ * heartbeats must answer, or the poll fails (see {@link #checkUnanswered}).
  *
  * <p>A running task is attributed to the queue its routing key names (Celery publishes to the
  * default exchange with routing key = queue). Tasks with {@code acknowledged: true} (early ack, the
@@ -40,8 +46,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private static final Duration EVENTS_FIRST_BACKOFF = Duration.ofMillis(500);
     private static final Duration EVENTS_MAX_BACKOFF = Duration.ofSeconds(10);
     private static final Duration FIRST_SUBSCRIPTION_WAIT = Duration.ofSeconds(3);
-    /** Celery's default heartbeat is 2 s and a worker counts as gone after two periods. */
-    private static final Duration QUIET_BEFORE_NO_WORKERS = Duration.ofSeconds(4);
+    private static final Logger LOG = LoggerFactory.getLogger(CeleryWorkerTracker.class);
 
     private final CeleryControl control;
     private final boolean tracksPrefetch;
@@ -51,16 +56,22 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private final Duration staleAfter;
     private final Clock clock;
     private final Map<String, WorkerView> views = new ConcurrentHashMap<>();
-    private final Map<String, UtilizationWindow> utilization = new HashMap<>();
     private final StartedTaskCounter starts = new StartedTaskCounter();
+    private final QueueTally tally;
     private volatile Instant lastRefresh;
-    /** connectCount() of the subscription we are listening on, and when we first saw it up. */
-    private long subscriptionSeen = -1;
-    private Instant subscribedAt;
+    /** Workers that heartbeat, never answered and consume none of the source's queues (see checkUnanswered). */
+    private final Set<String> silent = new HashSet<>();
 
     /** What the last polls learned about one worker; replaced whole, read by probes. */
     record WorkerView(List<TaskInfo> active, List<TaskInfo> held, Set<String> queues, Set<String> firstQueues,
                       int slots, Long pid, Instant answeredAt) {
+
+        /** True when the worker consumes one of {@code sourceQueues} or holds a task of one. */
+        boolean touches(Collection<String> sourceQueues) {
+            return queues.stream().anyMatch(sourceQueues::contains)
+                    || active.stream().anyMatch(t -> sourceQueues.contains(t.routingKey()))
+                    || held.stream().anyMatch(t -> sourceQueues.contains(t.routingKey()));
+        }
     }
 
     public CeleryWorkerTracker(CeleryControl control, CeleryEventStream events, CeleryWorkerRegistry registry,
@@ -77,6 +88,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     public CeleryWorkerTracker(CeleryControl control, CeleryEventStream events, CeleryWorkerRegistry registry,
                                Duration replyTimeout, Duration staleAfter, Clock clock, boolean tracksPrefetch) {
         this.tracksPrefetch = tracksPrefetch;
+        this.tally = new QueueTally(tracksPrefetch);
         this.control = control;
         this.events = events;
         this.registry = registry;
@@ -96,7 +108,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                         "qma-" + source.name() + "-events", registry, clock, EVENTS_FIRST_BACKOFF, EVENTS_MAX_BACKOFF);
         CeleryControl control = CeleryControl.forSource(source);
         events.start();
-        return new CeleryWorkerTracker(control, events, registry, CeleryControl.DEFAULT_TIMEOUT,
+        return new CeleryWorkerTracker(control, events, registry, source.workerReplyTimeout(),
                 source.maxStaleness(), clock, source.type() == SourceType.RABBITMQ);
     }
 
@@ -106,49 +118,75 @@ public final class CeleryWorkerTracker implements WorkerTracker {
 
     @Override
     public Map<String, QueueWorkers> refresh(Collection<String> queues, Instant now) {
+        return refresh(List.copyOf(queues), Map.of(), now);
+    }
+
+    /** With the broker's consumer counts (RabbitMQ): they tell whether every consumer has answered. */
+    @Override
+    public Map<String, QueueWorkers> refresh(SourceSnapshot counts, Instant now) {
+        List<String> queues = new ArrayList<>();
+        Map<String, Long> consumers = new HashMap<>();
+        for (QueueSample sample : counts.queues()) {
+            queues.add(sample.queue());
+            sample.value(QueueMetric.CONSUMERS).ifPresent(c -> consumers.merge(sample.queue(), (long) c, Long::sum));
+        }
+        return refresh(queues, consumers, now);
+    }
+
+    /**
+     * A worker counts while it answers, heartbeats or not: one {@code active} per poll reaches every
+     * worker, so workers started with {@code --without-heartbeat} (or whose events are lost) are
+     * found too. The broadcast is skipped only when the broker says no queue has a consumer and no
+     * worker heartbeats or answered lately.
+     *
+     * @param consumers the broker's consumer count per queue; empty when it has none (Redis)
+     */
+    private Map<String, QueueWorkers> refresh(List<String> queues, Map<String, Long> consumers, Instant now) {
         awaitFirstSubscription();
         if (!events.connected()) {
-            // Without the event stream there are no heartbeats: no way to tell a silent worker
-            // from an idle one. Fail the poll rather than report fewer workers than there are.
+            // Without the event stream there are no heartbeats: a worker that heartbeats but does
+            // not answer could not be told from one that is gone. Fail rather than undercount.
             throw new CeleryControlException("Celery event stream not connected"
                     + events.lastError().map(e -> ": " + e).orElse(""));
         }
-        Set<String> alive = aliveWorkers(now);
-        if (alive.isEmpty() && listenedLongEnough(now)) {
-            // Every Celery worker heartbeats (every 2 s by default) and announces itself when it
-            // starts: after two periods of listening with none alive, there is nobody to ask, and
-            // broadcasting would only wait out the reply timeout.
-            views.clear();
+        Set<String> heartbeating = aliveWorkers(now);
+        silent.retainAll(heartbeating);
+        Set<String> known = new TreeSet<>(heartbeating);
+        known.removeAll(silent);
+        views.keySet().stream().filter(w -> live(w, Set.of(), now)).forEach(known::add);
+        ConsumerCensus census = new ConsumerCensus(queues, consumers);
+        if (known.isEmpty() && census.noConsumers()) {
             lastRefresh = now;
-            return perQueue(queues, alive, Set.of(), now);
+            return perQueue(queues, Set.of(), Set.copyOf(queues), now);
         }
-        // Broadcast to every worker (a worker may have started since its first heartbeat reached
-        // us) but stop waiting once every worker known to be alive has answered.
-        // Tasks move ready -> prefetched -> active -> done, so the reads follow that order (the
-        // broker was read before this): a task that moves between two reads is counted twice for
-        // one poll, never missed.
-        // Only the first broadcast goes to every worker (one may have started since its first
-        // heartbeat reached us); the next ones go to those that answered, so a worker that has just
-        // died costs one reply timeout per poll, not one per broadcast.
+        // Stop waiting once every known worker answered, unless a consumer is unaccounted for (a
+        // worker without heartbeats may have started): then wait out the reply timeout. Redis
+        // counts the receivers of a broadcast itself.
+        int expected = census.accountedFor(known, views) ? known.size() : 0;
+        // Tasks move ready -> prefetched -> active, so the reads follow that order (the broker was
+        // read before this): a task that moves between two reads is counted twice for one poll,
+        // never missed. Only the first broadcast goes to every worker; the next ones go to those
+        // that answered, so a worker that has just died costs one reply timeout per poll.
         Map<String, List<TaskInfo>> held = new HashMap<>();
         List<String> responders = null;
         if (tracksPrefetch) {
-            held.putAll(control.reserved(null, replyTimeout, alive.size()));
+            held.putAll(control.reserved(null, replyTimeout, expected));
             responders = held.isEmpty() ? null : new ArrayList<>(held.keySet());
-            for (Map.Entry<String, List<TaskInfo>> e : control.scheduled(responders, replyTimeout, alive.size())
+            for (Map.Entry<String, List<TaskInfo>> e : control.scheduled(responders, replyTimeout, expected)
                     .entrySet()) {
                 List<TaskInfo> all = new ArrayList<>(held.getOrDefault(e.getKey(), List.of()));
                 all.addAll(e.getValue());
                 held.put(e.getKey(), all);
             }
         }
-        Map<String, List<TaskInfo>> active = control.active(responders, replyTimeout, alive.size());
+        CeleryControl.Answers<List<TaskInfo>> answers = control.activeAnswers(responders, replyTimeout, expected);
+        Map<String, List<TaskInfo>> active = answers.replies();
         Map<String, List<String>> queuesOf = active.isEmpty() ? Map.of()
                 : control.activeQueues(new ArrayList<>(active.keySet()), replyTimeout);
         Set<String> needStats = new TreeSet<>();
         for (String worker : active.keySet()) {
-            WorkerView known = views.get(worker);
-            if (known == null || known.slots() <= 0 || !samePid(known, worker)) {
+            WorkerView seen = views.get(worker);
+            if (seen == null || seen.slots() <= 0 || !samePid(seen, worker)) {
                 needStats.add(worker);
             }
         }
@@ -168,23 +206,69 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                     List.copyOf(held.getOrDefault(worker, List.of())), Set.copyOf(workerQueues),
                     Set.copyOf(first), slots, pid, now));
         }
-        for (String worker : alive) {
-            WorkerView view = views.get(worker);
-            if (!active.containsKey(worker) && (view == null || view.answeredAt().plus(staleAfter).isBefore(now))) {
-                if (view == null && justStarted(worker)) {
-                    // worker-online is sent before the worker's event loop serves its pidbox; it
-                    // has not run a task yet either, so it holds nothing we could miss.
-                    continue;
-                }
-                throw new CeleryControlException("worker " + worker + " sends heartbeats but did not answer "
-                        + "'active' within " + replyTimeout.toMillis() + " ms: its running tasks are unknown");
+        Set<String> live = new TreeSet<>();
+        views.keySet().stream().filter(w -> live(w, active.keySet(), now)).forEach(live::add);
+        for (String worker : heartbeating) {
+            if (!active.containsKey(worker)) {
+                checkUnanswered(worker, queues, census, live, answers.everyReceiverAnswered(), now);
             }
         }
-        views.keySet().removeIf(worker -> !alive.contains(worker) && !active.containsKey(worker)
+        views.keySet().removeIf(worker -> !heartbeating.contains(worker) && !active.containsKey(worker)
                 && views.get(worker).answeredAt().plus(Duration.ofMinutes(10)).isBefore(now));
         starts.update(registry.workers(), views, active.keySet(), now);
         lastRefresh = now;
-        return perQueue(queues, alive, active.keySet(), now);
+        return perQueue(queues, live, census.accountedQueues(live, views), now);
+    }
+
+    /**
+     * A worker that heartbeats and did not answer this poll. Its last answer serves while younger
+     * than staleAfter. Beyond that, or when it never answered, its running tasks are unknown and
+     * the poll fails, unless it provably consumes none of the source's queues: its last answer
+     * named none of them, or (never answered) every consumer the broker counts on them answered,
+     * or every receiver of the broadcast answered (it listens to no remote control: a worker of
+     * another app with {@code worker_enable_remote_control = False}). Such a worker is left out.
+     */
+    private void checkUnanswered(String worker, List<String> queues, ConsumerCensus census, Set<String> live,
+                                 boolean everyReceiverAnswered, Instant now) {
+        WorkerView view = views.get(worker);
+        if (view != null) {
+            if (!view.answeredAt().plus(staleAfter).isBefore(now) || !view.touches(queues)) {
+                return;
+            }
+        } else if (justStarted(worker)) {
+            // worker-online is sent before the worker's event loop serves its pidbox; it has not
+            // run a task yet either, so it holds nothing we could miss.
+            return;
+        } else if (everyReceiverAnswered || census.accountedFor(live, views)) {
+            if (silent.add(worker)) {
+                LOG.info("Celery worker {} sends heartbeats but answers no broadcast; it is left out: {}", worker,
+                        everyReceiverAnswered ? "it receives none (remote control disabled, or another app's"
+                                + " control exchange), so its tasks cannot be counted"
+                                : "every consumer of this source's queues answered, so it consumes none of them");
+            }
+            return;
+        }
+        silent.remove(worker);
+        throw new CeleryControlException("worker " + worker + " sends heartbeats but did not answer "
+                + "'active' within " + replyTimeout.toMillis() + " ms: its running tasks are unknown"
+                + census.describeUnaccounted(live, views));
+    }
+
+    /**
+     * Whether a worker counts now: it answered this poll; else a worker that heartbeats follows
+     * its heartbeats (alive for two periods after the last one, gone at once when offline); a
+     * worker without heartbeats counts while its last answer is younger than staleAfter.
+     */
+    private boolean live(String worker, Set<String> answered, Instant now) {
+        if (answered.contains(worker)) {
+            return true;
+        }
+        CeleryWorkerState state = registry.worker(worker).orElse(null);
+        if (state != null && (state.lastHeartbeat() != null || state.offlineAt() != null)) {
+            return registry.isAlive(worker, now);
+        }
+        WorkerView view = views.get(worker);
+        return view != null && !view.answeredAt().plus(staleAfter).isBefore(now);
     }
 
     /**
@@ -202,16 +286,6 @@ public final class CeleryWorkerTracker implements WorkerTracker {
                 return;
             }
         }
-    }
-
-    /** True once the current subscription has been up for two default heartbeat periods. */
-    private boolean listenedLongEnough(Instant now) {
-        long count = events.connectCount();
-        if (count != subscriptionSeen) {
-            subscriptionSeen = count;
-            subscribedAt = now;
-        }
-        return subscribedAt != null && !subscribedAt.plus(QUIET_BEFORE_NO_WORKERS).isAfter(now);
     }
 
     /** True while the worker has sent no more than its online event and first heartbeat. */
@@ -234,59 +308,9 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         return pid == null || view.pid() == null || pid.equals(view.pid());
     }
 
-    private Map<String, QueueWorkers> perQueue(Collection<String> queues, Set<String> alive, Set<String> answered,
+    private Map<String, QueueWorkers> perQueue(Collection<String> queues, Set<String> live, Set<String> accounted,
                                                Instant now) {
-        Map<String, QueueWorkers> result = new HashMap<>();
-        for (String queue : queues) {
-            long running = 0;
-            long unseen = 0;
-            long prefetched = 0;
-            int total = 0;
-            int busy = 0;
-            double slots = 0;
-            double busySlots = 0;
-            for (Map.Entry<String, WorkerView> entry : views.entrySet()) {
-                String worker = entry.getKey();
-                WorkerView view = entry.getValue();
-                boolean live = alive.contains(worker) || answered.contains(worker);
-                if (!live) {
-                    continue;
-                }
-                // Tasks count for their queue even when the worker stopped consuming it
-                // (cancel_consumer): they still run, and must not look finished.
-                for (TaskInfo task : view.active()) {
-                    if (queue.equals(task.routingKey())) {
-                        running++;
-                        if (task.acknowledged()) {
-                            unseen++;
-                        }
-                    }
-                }
-                for (TaskInfo task : view.held()) {
-                    if (queue.equals(task.routingKey())) {
-                        prefetched++;
-                    }
-                }
-                if (view.queues().contains(queue)) {
-                    total++;
-                    int executing = view.active().size();
-                    int workerSlots = Math.max(view.slots(), 1);
-                    if (executing > 0) {
-                        busy++;
-                    }
-                    slots += workerSlots;
-                    busySlots += Math.min(executing, workerSlots);
-                }
-            }
-            UtilizationWindow window = utilization.computeIfAbsent(queue,
-                    q -> new UtilizationWindow(Duration.ofMinutes(1)));
-            window.add(now, busySlots, slots);
-            result.put(queue, new QueueWorkers(running, unseen, tracksPrefetch ? prefetched : -1, total, busy,
-                    window.ratio(now).orElse(0), starts.started(queue)));
-        }
-        utilization.keySet().retainAll(queues);
-        starts.retainQueues(queues);
-        return result;
+        return tally.perQueue(queues, views, live, accounted, starts, now);
     }
 
     @Override
@@ -296,9 +320,13 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         if (state == null && view == null) {
             return ProbeResult.notReady("unknown worker " + worker + ": no heartbeat seen");
         }
-        if (!registry.isAlive(worker, now)) {
+        if (!live(worker, Set.of(), now)) {
             if (state != null && state.offlineAt() != null) {
                 return ProbeResult.notReady("worker " + worker + " went offline at " + state.offlineAt());
+            }
+            if (state == null || state.lastHeartbeat() == null) {
+                return ProbeResult.notReady("worker " + worker + " sends no heartbeats and has not answered for "
+                        + staleAfter.toSeconds() + "s");
             }
             String last = state == null || state.lastHeartbeat() == null ? "never"
                     : Duration.between(state.lastHeartbeat(), now).toSeconds() + "s ago";
@@ -333,7 +361,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
             WorkerView view = views.get(name);
             int slots = view == null ? 0 : Math.max(view.slots(), 0);
             int busy = view == null ? 0 : view.active().size();
-            result.add(new WorkerSummary(name, registry.isAlive(name, now), busy, slots));
+            result.add(new WorkerSummary(name, live(name, Set.of(), now), busy, slots));
         }
         return result;
     }

@@ -1,6 +1,8 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +19,16 @@ import java.util.Map;
 public final class PidboxMessages {
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The largest reply body decoded, per worker and command: 4 MiB. A reply is decoded into a JSON
+     * tree several times its size, and Celery 5.2's {@code reserved} and {@code scheduled} replies
+     * carry each task's full arguments; a bigger reply fails the call (and so the poll) with a
+     * clear error instead of growing the heap without bound.
+     */
+    public static final int MAX_REPLY_BYTES = 4 * 1024 * 1024;
+    /** A Redis envelope holds the body base64-encoded (4/3 of its size) plus a few headers. */
+    static final long MAX_ENVELOPE_BYTES = MAX_REPLY_BYTES / 3L * 4 + 64 * 1024;
 
     private PidboxMessages() {
     }
@@ -87,6 +99,9 @@ public final class PidboxMessages {
      * base64-decoded when {@code properties.body_encoding} says so (the worker's kombu always does).
      */
     public static PidboxReply decodeRedisEnvelope(byte[] envelope) throws IOException {
+        if (envelope.length > MAX_ENVELOPE_BYTES) {
+            return PidboxReply.oversized(ticketOfEnvelope(envelope), envelope.length / 4L * 3);
+        }
         JsonNode node = JSON.readTree(envelope);
         if (node == null || !node.isObject()) {
             throw new IOException("reply envelope is not a JSON object");
@@ -99,12 +114,48 @@ public final class PidboxMessages {
         byte[] body = "base64".equals(encoding)
                 ? Base64.getMimeDecoder().decode(bodyNode.asText())
                 : bodyNode.asText().getBytes(StandardCharsets.UTF_8);
-        return new PidboxReply(textOrNull(node.path("headers").get("ticket")), JSON.readTree(body));
+        String ticket = textOrNull(node.path("headers").get("ticket"));
+        if (body.length > MAX_REPLY_BYTES) {
+            return PidboxReply.oversized(ticket, body.length);
+        }
+        return new PidboxReply(ticket, JSON.readTree(body));
     }
 
     /** An AMQP reply: the payload is the JSON body itself, the ticket a message header. */
     public static PidboxReply decodeAmqp(Object ticketHeader, byte[] body) throws IOException {
-        return new PidboxReply(ticketHeader == null ? null : ticketHeader.toString(), JSON.readTree(body));
+        String ticket = ticketHeader == null ? null : ticketHeader.toString();
+        if (body.length > MAX_REPLY_BYTES) {
+            return PidboxReply.oversized(ticket, body.length);
+        }
+        return new PidboxReply(ticket, JSON.readTree(body));
+    }
+
+    /**
+     * {@code headers.ticket} of an envelope too large to build a tree of: a streaming read that
+     * skips the body string without decoding it.
+     */
+    private static String ticketOfEnvelope(byte[] envelope) throws IOException {
+        try (JsonParser p = JSON.getFactory().createParser(envelope)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("reply envelope is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("headers".equals(field) && value == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String header = p.currentName();
+                        if (p.nextToken() == JsonToken.VALUE_STRING && "ticket".equals(header)) {
+                            return p.getText();
+                        }
+                        p.skipChildren();
+                    }
+                    return null;
+                }
+                p.skipChildren();
+            }
+            return null;
+        }
     }
 
     private static String textOrNull(JsonNode node) {

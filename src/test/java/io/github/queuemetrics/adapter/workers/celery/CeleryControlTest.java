@@ -27,7 +27,7 @@ class CeleryControlTest {
     }
 
     /** Answers every command like celery.worker.pidbox would, each worker after its own delay. */
-    static final class FakeTransport implements PidboxTransport {
+    static class FakeTransport implements PidboxTransport {
         final List<Worker> workers;
         final BlockingQueue<DelayedReply> replies = new DelayQueue<>();
         final List<JsonNode> published = new ArrayList<>();
@@ -226,6 +226,35 @@ class CeleryControlTest {
             assertThat(args.get("exchange_type").asText()).isEqualTo("direct");
             assertThat(args.get("exchange").isNull()).isTrue();
             assertThat(args.get("routing_key").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void taskListsAreAskedForWithSafeSoTheRepliesCarryTruncatedArguments() {
+        FakeTransport t = new FakeTransport(new Worker("a@h", 10));
+        try (CeleryControl control = new CeleryControl(t)) {
+            control.active(List.of("a@h"), Duration.ofMillis(200));
+            control.reserved(List.of("a@h"), Duration.ofMillis(200));
+            control.scheduled(List.of("a@h"), Duration.ofMillis(200), 0);
+            assertThat(t.published).hasSize(3).allSatisfy(cmd ->
+                    assertThat(cmd.get("arguments")).isEqualTo(JSON.createObjectNode().put("safe", true)));
+        }
+    }
+
+    @Test
+    void aReplyAboveTheSizeLimitFailsTheCallClearly() {
+        FakeTransport t = new FakeTransport(new Worker("a@h", 10)) {
+            @Override
+            public synchronized int publish(byte[] commandJson, double expires) throws IOException {
+                JsonNode cmd = JSON.readTree(commandJson);
+                replies.add(DelayedReply.in(PidboxReply.oversized(cmd.get("ticket").asText(), 9_000_000), 5));
+                return -1;
+            }
+        };
+        try (CeleryControl control = new CeleryControl(t)) {
+            assertThatThrownBy(() -> control.reserved(null, Duration.ofSeconds(1)))
+                    .isInstanceOf(CeleryControlException.class)
+                    .hasMessageContaining("'reserved' is 9000000 bytes, above the limit of 4194304 bytes per reply");
         }
     }
 

@@ -77,6 +77,19 @@ class CeleryWorkerRegistryTest {
     }
 
     @Test
+    void aForgedHugeFreqKeepsAWorkerAliveForTwoCappedPeriodsOnly() {
+        ObjectNode forged = heartbeat("worker-heartbeat", 0).put("freq", 1.0e12).put("hostname", "phantom@x");
+        registry.onEvent(forged);
+        assertThat(registry.worker("phantom@x").orElseThrow().freq()).isEqualTo(1.0e12); // reported as sent
+        Instant received = clock.instant();
+        assertThat(registry.isAlive("phantom@x", received.plusSeconds(119))).isTrue();
+        // freq counts as at most 60 s: dead two capped periods after the heartbeat
+        assertThat(registry.isAlive("phantom@x", received.plusSeconds(120))).isFalse();
+        assertThat(registry.worker("phantom@x").orElseThrow().heartbeatExpires())
+                .isEqualTo(received.plusSeconds(120));
+    }
+
+    @Test
     void unknownWorkerIsNotAlive() {
         assertThat(registry.isAlive("celery@nobody", clock.instant())).isFalse();
         assertThat(registry.worker("celery@nobody")).isEmpty();

@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.queuemetrics.adapter.model.QueueMetric;
+import io.github.queuemetrics.adapter.model.QueueSample;
+import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.workers.ProbeResult;
 import io.github.queuemetrics.adapter.workers.QueueWorkers;
 import io.github.queuemetrics.adapter.workers.WorkerSummary;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,10 +102,10 @@ class CeleryWorkerTrackerTest {
         Map<String, QueueWorkers> result = refresh("a", "b", "c");
 
         // a: t1 (acked: in no broker count) + t3, t4 (unacked: already in the broker's unacked count)
-        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, -1, 2, 2, 1.0, 0));
-        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, -1, 1, 1, 1.0, 0));
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(3, 1, -1, 2, 2, 1.0, 0, false));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(1, 1, -1, 1, 1, 1.0, 0, false));
         // a queue no worker consumes and no task came from: present, with zeros
-        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
+        assertThat(result.get("c")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0, false));
     }
 
     @Test
@@ -112,10 +116,13 @@ class CeleryWorkerTrackerTest {
                 .running("t1", "a", true).reserved("t2", "a").reserved("t3", "b").scheduled("t4", "a");
         heartbeat("w@test");
 
-        Map<String, QueueWorkers> result = rabbit.refresh(List.of("a", "b"), clock.instant());
+        Map<String, QueueWorkers> result = rabbit.refresh(counts(1, "a", "b"), clock.instant());
 
-        assertThat(result.get("a")).isEqualTo(new QueueWorkers(1, 1, 2, 1, 1, 0.5, 0));
-        assertThat(result.get("b")).isEqualTo(new QueueWorkers(0, 0, 1, 1, 1, 0.5, 0));
+        assertThat(result.get("a")).isEqualTo(new QueueWorkers(1, 1, 2, 1, 1, 0.5, 0, true));
+        assertThat(result.get("b")).isEqualTo(new QueueWorkers(0, 0, 1, 1, 1, 0.5, 0, true));
+        // a consumer nobody accounts for: the broker's unacked count is not to be replaced by less
+        assertThat(rabbit.refresh(counts(2, "a", "b"), clock.instant()).get("a").accountsForEveryConsumer())
+                .isFalse();
         // Tasks flow ready -> prefetched -> active: reading in that order double counts a task that
         // moves between reads instead of missing it.
         assertThat(workers.methods).containsSubsequence("reserved", "scheduled", "active");
@@ -168,21 +175,94 @@ class CeleryWorkerTrackerTest {
                 .hasMessageContaining("mute@test");
     }
 
+    /** The broker's counts of one poll, each queue with {@code consumers} consumers (RabbitMQ). */
+    private static SourceSnapshot counts(long consumers, String... queues) {
+        List<QueueSample> samples = new ArrayList<>();
+        for (String q : queues) {
+            samples.add(QueueSample.builder("src", q).value(QueueMetric.CONSUMERS, consumers).build());
+        }
+        return new SourceSnapshot("src", Instant.EPOCH, samples);
+    }
+
     @Test
-    void withNoWorkerAliveAfterTwoHeartbeatPeriodsOfListeningNothingIsBroadcast() {
-        // just subscribed: a worker might be about to announce itself, so ask
-        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
+    void withNoConsumerAndNoWorkerHeardOfNothingIsBroadcastElseEveryPollAsks() {
+        // Redis (no consumer counts): always ask; PUBLISH tells at once that nobody listens
+        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0, false));
         int asked = workers.methods.size();
         assertThat(asked).isPositive();
 
-        clock.advance(Duration.ofSeconds(4));
-        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
+        // RabbitMQ says the queue has no consumer and no worker heartbeats: nobody to ask
+        assertThat(tracker.refresh(counts(0, "a"), clock.instant()).get("a"))
+                .isEqualTo(new QueueWorkers(0, 0, -1, 0, 0, 0.0, 0));
         assertThat(workers.methods).hasSize(asked);
 
-        // a worker comes online: it is asked again at once
-        workers.add(new ScriptedWorkers.Worker("new@test", 1, "a")).running("t1", "a", true);
-        event("worker-online", "new@test");
+        // a consumer appears: a worker without heartbeats, found by asking
+        workers.add(new ScriptedWorkers.Worker("quiet@test", 1, "a")).running("t1", "a", true);
+        assertThat(tracker.refresh(counts(1, "a"), clock.instant()).get("a").running()).isEqualTo(1);
+    }
+
+    @Test
+    void aWorkerWithoutHeartbeatsCountsWhileItAnswersAndForStaleAfterBeyondItsLastAnswer() {
+        ScriptedWorkers.Worker w = workers.add(new ScriptedWorkers.Worker("quiet@test", 4, "a"))
+                .running("t1", "a", true).running("t2", "a", true);
+
+        assertThat(refresh("a").get("a")).isEqualTo(new QueueWorkers(2, 2, -1, 1, 1, 0.5, 0, false));
+        assertThat(tracker.probe("quiet@test", clock.instant()).ready()).isTrue();
+
+        w.silent = true; // no answer: its last one serves for staleAfter, then it is taken for gone
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(refresh("a").get("a").running()).isEqualTo(2);
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(refresh("a").get("a").running()).isZero();
+        assertThat(tracker.probe("quiet@test", clock.instant()).reason()).contains("sends no heartbeats");
+    }
+
+    @Test
+    void aHeartbeatingWorkerThatNeverAnsweredIsLeftOutWhenEveryConsumerOfTheQueuesAnswered() {
+        workers.add(new ScriptedWorkers.Worker("ours@test", 2, "a")).running("t1", "a", true);
+        workers.add(new ScriptedWorkers.Worker("other@test", 1, "elsewhere")).silent = true;
+        heartbeat("ours@test");
+        for (int i = 0; i < 3; i++) {
+            heartbeat("other@test"); // past starting up
+        }
+
+        // RabbitMQ: a has 1 consumer and ours@test, which answered, consumes it
+        assertThat(tracker.refresh(counts(1, "a"), clock.instant()).get("a").running()).isEqualTo(1);
+
+        // 2 consumers, 1 accounted for: the silent worker may be the other one
+        assertThatThrownBy(() -> tracker.refresh(counts(2, "a"), clock.instant()))
+                .isInstanceOf(CeleryControlException.class).hasMessageContaining("other@test")
+                .hasMessageContaining("a has 2 consumers, 1 of them workers that answered");
+    }
+
+    @Test
+    void aHeartbeatingWorkerThatListensToNoBroadcastIsLeftOutWhenEveryReceiverAnswered() {
+        workers.countsReceivers = true; // Redis
+        workers.add(new ScriptedWorkers.Worker("ours@test", 2, "a")).running("t1", "a", true);
+        ScriptedWorkers.Worker other = workers.add(new ScriptedWorkers.Worker("other@test", 1, "elsewhere"));
+        other.listens = false; // worker_enable_remote_control = False
+        heartbeat("ours@test");
+        for (int i = 0; i < 3; i++) {
+            heartbeat("other@test");
+        }
         assertThat(refresh("a").get("a").running()).isEqualTo(1);
+
+        // subscribed but hung: it got the broadcast and did not answer, so its tasks are unknown
+        other.listens = true;
+        other.silent = true;
+        assertThatThrownBy(() -> refresh("a")).isInstanceOf(CeleryControlException.class)
+                .hasMessageContaining("other@test");
+    }
+
+    @Test
+    void aHeartbeatingWorkerWhoseLastAnswerNamedNoQueueOfTheSourceNeedNotAnswer() {
+        ScriptedWorkers.Worker other = workers.add(new ScriptedWorkers.Worker("other@test", 1, "elsewhere"));
+        heartbeat("other@test");
+        refresh("a");
+        other.silent = true;
+        clock.advance(Duration.ofSeconds(6)); // beyond staleAfter
+        heartbeat("other@test");
+        assertThat(refresh("a").get("a").running()).isZero();
     }
 
     @Test

@@ -130,6 +130,26 @@ class PidboxMessagesTest {
     }
 
     @Test
+    void aReplyAboveTheLimitIsNotDecodedButKeepsItsTicket() throws IOException {
+        byte[] big = ("{\"w@h\": [\"" + "x".repeat(PidboxMessages.MAX_REPLY_BYTES) + "\"]}")
+                .getBytes(StandardCharsets.UTF_8);
+        PidboxReply amqp = PidboxMessages.decodeAmqp("tk", big);
+        assertThat(amqp.oversized()).isTrue();
+        assertThat(amqp.ticket()).isEqualTo("tk");
+        assertThat(amqp.body()).isNull();
+        assertThat(amqp.oversizeBytes()).isEqualTo(big.length);
+
+        String envelope = "{\"body\": \"" + Base64.getEncoder().encodeToString(big) + "\", \"headers\": {\"clock\": 1,"
+                + " \"ticket\": \"rt\"}, \"properties\": {\"body_encoding\": \"base64\"}}";
+        PidboxReply redis = PidboxMessages.decodeRedisEnvelope(envelope.getBytes(StandardCharsets.UTF_8));
+        assertThat(redis.oversized()).isTrue();
+        assertThat(redis.ticket()).isEqualTo("rt");
+
+        PidboxReply small = PidboxMessages.decodeAmqp("tk", "{\"w@h\": []}".getBytes(StandardCharsets.UTF_8));
+        assertThat(small.oversized()).isFalse();
+    }
+
+    @Test
     void decodesTaskInfoStatsAndControlResults() throws IOException {
         TaskInfo task = TaskInfo.from(JSON.readTree("""
                 {"id":"29054aed","name":"tasks.sleep","args":[40],"kwargs":{},"type":"tasks.sleep",

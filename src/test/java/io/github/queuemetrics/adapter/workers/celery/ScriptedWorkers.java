@@ -19,7 +19,8 @@ import java.util.Set;
 /**
  * Simulated Celery workers behind a fake pidbox transport: each worker answers {@code active},
  * {@code reserved}, {@code scheduled}, {@code active_queues} and {@code stats} from its scripted state, as celery.worker.control would;
- * a worker marked silent answers nothing (hung, or killed after its last heartbeat).
+ * a worker marked silent answers nothing (hung, or killed after its last heartbeat); a worker that
+ * does not listen gets no broadcast at all (remote control disabled).
  */
 final class ScriptedWorkers implements PidboxTransport {
 
@@ -34,6 +35,8 @@ final class ScriptedWorkers implements PidboxTransport {
         final List<ObjectNode> reserved = new ArrayList<>();
         final List<ObjectNode> scheduled = new ArrayList<>();
         boolean silent;
+        /** False for a worker with remote control disabled: not subscribed to the pidbox. */
+        boolean listens = true;
 
         Worker(String nodename, int concurrency, String... queues) {
             this.nodename = nodename;
@@ -73,6 +76,8 @@ final class ScriptedWorkers implements PidboxTransport {
     private final Map<String, Worker> workers = new LinkedHashMap<>();
     private final Deque<PidboxReply> replies = new ArrayDeque<>();
     final List<String> methods = new ArrayList<>();
+    /** Report the number of listening workers from publish, as Redis PUBLISH does; else -1 (AMQP). */
+    boolean countsReceivers;
 
     Worker add(Worker w) {
         workers.put(w.nodename, w);
@@ -101,14 +106,14 @@ final class ScriptedWorkers implements PidboxTransport {
         JsonNode dest = cmd.get("destination");
         for (Worker w : workers.values()) {
             boolean addressed = dest == null || dest.isNull() || dest.toString().contains("\"" + w.nodename + "\"");
-            if (!addressed || w.silent || !cmd.hasNonNull("ticket")) {
+            if (!addressed || !w.listens || w.silent || !cmd.hasNonNull("ticket")) {
                 continue;
             }
             ObjectNode body = JSON.createObjectNode();
             body.set(w.nodename, answer(method, cmd.path("arguments"), w));
             replies.add(new PidboxReply(cmd.get("ticket").asText(), body));
         }
-        return -1;
+        return countsReceivers ? (int) workers.values().stream().filter(w -> w.listens).count() : -1;
     }
 
     private static JsonNode answer(String method, JsonNode arguments, Worker w) {
