@@ -139,7 +139,8 @@ class GrafanaDashboardsIT {
             queries.addAll(DashboardQueries.variables(dashboard));
             for (Query q : queries) {
                 seen.add(q.id());
-                for (Map<String, String> values : List.of(values("rabbit", RABBIT_QUEUE), values("redis", REDIS_QUEUE))) {
+                for (Map<String, String> values : List.of(values("rabbit", RABBIT_QUEUE), values("redis", REDIS_QUEUE),
+                        values("(rabbit|redis)", "(" + RABBIT_QUEUE + "|" + REDIS_QUEUE + ")"))) {
                     String failure = check(q, values, HOOK_ONLY.contains(q.id()));
                     if (failure != null) {
                         failures.add(failure);
@@ -178,7 +179,10 @@ class GrafanaDashboardsIT {
         return null;
     }
 
-    /** What Grafana would put in for one selected source and queue, with a 1 s scrape interval. */
+    /**
+     * What Grafana would put in for the selected sources and queues (several: "(a|b)", as for
+     * "All" or a multi-selection), with a 1 s scrape interval.
+     */
     private static Map<String, String> values(String source, String queue) {
         return Map.of("source", source, "queue", queue, "__rate_interval", "10s", "__interval", "2s",
                 "__range", "1m", "__range_s", "60", "__interval_ms", "2000");
