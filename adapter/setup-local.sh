@@ -1,14 +1,31 @@
 #!/usr/bin/env bash
 # Brings up what the adapter and its tests need on a Debian machine, idempotently:
-# RabbitMQ with the management plugin, Redis, and Debian's Celery and RQ for the example workers.
+# RabbitMQ with the management plugin, Redis, Debian's Celery and RQ for the example workers, and
+# Debian's Prometheus (prometheus, promtool) for the dashboard and alert-rule tests.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 if ! /usr/bin/python3 -c 'import celery, rq, redis' 2>/dev/null; then
   echo "setup: installing Debian's python3-celery, python3-rq and python3-redis"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-celery python3-rq python3-redis >/dev/null
+  apt_install python3-celery python3-rq python3-redis
+fi
+
+# The tests start their own Prometheus on a free port with a config and data directory of their
+# own; the packaged service (port 9090) is not wanted, so it is stopped and disabled where the
+# package's post-install started it (systemd machines; containers' policy-rc.d forbids it anyway).
+if [ ! -x /usr/bin/prometheus ] || [ ! -x /usr/bin/promtool ]; then
+  echo "setup: installing Debian's prometheus (prometheus and promtool)"
+  apt_install prometheus
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -19,7 +36,7 @@ wait_port() {
 
 if ! port_open 6379; then
   echo "setup: starting Redis"
-  command -v redis-server >/dev/null || { as_root apt-get update -qq; as_root apt-get install -y -qq redis-server >/dev/null; }
+  command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
@@ -28,7 +45,7 @@ fi
 
 if ! port_open 5672; then
   echo "setup: starting RabbitMQ"
-  command -v rabbitmq-server >/dev/null || { as_root apt-get update -qq; as_root apt-get install -y -qq rabbitmq-server >/dev/null; }
+  command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
   as_root rabbitmq-server -detached
   wait_port 5672 rabbitmq
 fi
@@ -39,4 +56,4 @@ if ! port_open 15672; then
   as_root rabbitmq-plugins enable rabbitmq_management >/dev/null
   wait_port 15672 rabbitmq-management
 fi
-echo "setup: RabbitMQ (5672, management 15672), Redis (6379) and Celery/RQ are ready"
+echo "setup: RabbitMQ (5672, management 15672), Redis (6379), Celery/RQ and prometheus/promtool are ready"

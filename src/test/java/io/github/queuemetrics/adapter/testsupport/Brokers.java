@@ -107,6 +107,31 @@ public final class Brokers {
                 + (amqp.getPort() < 0 ? 5672 : amqp.getPort()) + "/" + encoded);
     }
 
+    /** Deletes a vhost {@link #rabbitVhost} created, with everything in it (an absent one is fine). */
+    public static void deleteRabbitVhost(String vhost) {
+        URI amqp = rabbitAmqpUri();
+        String userInfo = amqp.getUserInfo() == null ? "guest:guest" : amqp.getUserInfo();
+        String path = "/api/vhosts/" + java.net.URLEncoder.encode(vhost, java.nio.charset.StandardCharsets.UTF_8);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        try {
+            java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
+                            rabbitManagementUri().resolve(path))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                            userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .DELETE().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2 && response.statusCode() != 404) {
+                throw new IllegalStateException("deleting vhost " + vhost + ": " + response.statusCode() + " "
+                        + response.body());
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("deleting vhost " + vhost + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The same broker URI with the scheme kombu expects (amqp://…// for the default vhost). */
     public static String celeryBrokerUrl(URI amqpOrRedis) {
         String s = amqpOrRedis.toString();

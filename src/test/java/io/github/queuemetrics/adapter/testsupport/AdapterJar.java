@@ -1,0 +1,118 @@
+package io.github.queuemetrics.adapter.testsupport;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged adapter as users run it, {@code java -jar target/queue-metrics-adapter.jar}, in
+ * its own process on free ports with {@code --authentication none} (failsafe runs after
+ * {@code package}, so the jar is there). Output goes to a log file shown when the start fails.
+ */
+public final class AdapterJar implements AutoCloseable {
+
+    private static final Path BASE = Path.of(System.getProperty("user.dir"));
+    private static final Path JAR = BASE.resolve("target/queue-metrics-adapter.jar");
+
+    private final Process process;
+    private final int managementPort;
+    private final int securePort;
+    private final Path log;
+
+    private AdapterJar(Process process, int managementPort, int securePort, Path log) {
+        this.process = process;
+        this.managementPort = managementPort;
+        this.securePort = securePort;
+        this.log = log;
+    }
+
+    /** Starts the jar on {@code yaml} and waits until /readyz answers 200 (every source polled). */
+    public static AdapterJar start(Path dir, String yaml) throws Exception {
+        if (!Files.isRegularFile(JAR) || !Files.isDirectory(BASE.resolve("target/lib"))) {
+            throw new IllegalStateException(JAR + " (with target/lib/) is missing: build it with `mvn package` "
+                    + "(`mvn verify` does, before the integration tests)");
+        }
+        Path config = Files.writeString(dir.resolve("adapter.yaml"), yaml);
+        int management = freePort();
+        int secure = freePort();
+        Path log = dir.resolve("adapter.log");
+        ProcessBuilder builder = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-jar", JAR.toString(), "--config", config.toString(),
+                "--secure-port", Integer.toString(secure), "--management-port", Integer.toString(management),
+                "--authentication", "none")).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("KUBERNETES_SERVICE_HOST");
+        AdapterJar adapter = new AdapterJar(builder.start(), management, secure, log);
+        try {
+            adapter.awaitReady(Duration.ofSeconds(60));
+        } catch (Exception e) {
+            adapter.close();
+            throw e;
+        }
+        return adapter;
+    }
+
+    private void awaitReady(Duration within) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + within.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the adapter exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(managementUri("/readyz"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("the adapter was not ready within " + within + ": " + last + "\n" + log());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public int managementPort() {
+        return managementPort;
+    }
+
+    public int securePort() {
+        return securePort;
+    }
+
+    public URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
