@@ -48,6 +48,7 @@ final class ConfigKeys {
         keys.put("separator", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("keyPrefix", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("podWorkerTemplate", ALL);
+        keys.put("tls", ALL);
         return Collections.unmodifiableMap(keys);
     }
 

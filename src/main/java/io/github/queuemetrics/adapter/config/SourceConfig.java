@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,9 @@ import java.util.regex.Pattern;
  * @param podWorkerTemplate with workers: how a pod name maps to a worker name for
  *                        {@code /probe/pod/{namespace}/{pod}}; {@code {pod}} is replaced. Default
  *                        {@code celery@{pod}} for Celery workers, {@code {pod}} for RQ workers
+ * @param tlsCaFile       {@code tls.caFile}: PEM file of the CAs trusted for this source's TLS
+ *                        connections ({@code amqps://}, {@code rediss://}, {@code https://}); null
+ *                        trusts the JVM's default trust store. Chain and host name are always verified
  */
 public record SourceConfig(
         String name,
@@ -45,7 +49,8 @@ public record SourceConfig(
         List<Integer> prioritySteps,
         String separator,
         String keyPrefix,
-        String podWorkerTemplate) {
+        String podWorkerTemplate,
+        Path tlsCaFile) {
 
     public static final List<Integer> DEFAULT_PRIORITY_STEPS = List.of(0, 3, 6, 9);
     public static final String DEFAULT_SEPARATOR = "\u0006\u0016";
@@ -62,13 +67,22 @@ public record SourceConfig(
                 : workers == WorkerKind.RQ ? "{pod}" : "celery@{pod}";
     }
 
+    /** A source that trusts the JVM's default trust store for TLS. */
+    public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
+                        List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
+                        Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
+                        String keyPrefix, String podWorkerTemplate) {
+        this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, null);
+    }
+
     /** A source with the default pod-to-worker template. */
     public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
                         List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
                         Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
                         String keyPrefix) {
         this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
-                maxStaleness, prioritySteps, separator, keyPrefix, null);
+                maxStaleness, prioritySteps, separator, keyPrefix, null, null);
     }
 
     /** The worker name of {@code pod} under {@link #podWorkerTemplate}. */
@@ -78,6 +92,11 @@ public record SourceConfig(
 
     public Optional<URI> management() {
         return Optional.ofNullable(managementUri);
+    }
+
+    /** True when any of this source's connections uses TLS ({@code amqps://}, {@code https://}, {@code rediss://}). */
+    public boolean usesTls() {
+        return ConfigTls.usesTls(amqpUri) || ConfigTls.usesTls(managementUri) || ConfigTls.usesTls(uri);
     }
 
     /** True when the HPA of {@code namespace} may read this source's queues. */
@@ -97,6 +116,6 @@ public record SourceConfig(
                 + ", vhosts=" + vhosts + ", uri=" + Secrets.redact(uri) + ", queues=" + queues
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
-                + ", maxStaleness=" + maxStaleness + "]";
+                + ", maxStaleness=" + maxStaleness + (tlsCaFile == null ? "" : ", tls.caFile=" + tlsCaFile) + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -95,6 +96,12 @@ final class SourceParser {
             keyPrefix = f.stringAllowEmpty("keyPrefix", "kombu's global_keyprefix");
         }
 
+        List<URI> uris = java.util.stream.Stream.of(amqpUri, managementUri, redisUri)
+                .flatMap(Optional::stream).toList();
+        boolean urisValid = type != null && !problems.has(f.path("amqpUri")) && !problems.has(f.path("managementUri"))
+                && !problems.has(f.path("uri"));
+        Optional<Path> tlsCaFile = ConfigTls.caFile(f, uris, urisValid);
+
         Optional<String> podWorkerTemplate = f.string("podWorkerTemplate", false,
                 "a worker name with {pod} in it, e.g. celery@{pod}");
         if (podWorkerTemplate.isPresent() && !podWorkerTemplate.get().contains("{pod}")) {
@@ -111,7 +118,8 @@ final class SourceParser {
                 vhosts.orElse(List.of()), redisUri.orElse(null), queues.orElse(List.of()),
                 queuePattern.orElse(null), workers.orElse(WorkerKind.NONE), namespaces.orElse(List.of()),
                 poll.orElseThrow(), staleness.orElseThrow(), prioritySteps.orElse(null),
-                separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null));
+                separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null),
+                tlsCaFile.orElse(null));
     }
 
     private static SourceType type(Fields f) {

@@ -28,10 +28,12 @@ public final class RqWorkerTracker implements WorkerTracker {
     private RqWorkerReader reader;
 
     public RqWorkerTracker(URI uri, String clientName, RqWorkerView view) {
-        this(() -> {
-            RedisEndpoint endpoint = RedisEndpoint.parse(uri, clientName);
-            return new JedisPooled(endpoint.hostAndPort(), endpoint.clientConfig());
-        }, view);
+        this(RedisEndpoint.parse(uri, clientName), view);
+    }
+
+    /** @param endpoint the source's Redis (TLS trust, deadlines, client name) */
+    public RqWorkerTracker(RedisEndpoint endpoint, RqWorkerView view) {
+        this(() -> new JedisPooled(endpoint.hostAndPort(), endpoint.clientConfig()), view);
     }
 
     RqWorkerTracker(Supplier<UnifiedJedis> connect, RqWorkerView view) {
