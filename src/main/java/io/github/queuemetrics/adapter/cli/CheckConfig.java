@@ -82,6 +82,12 @@ public final class CheckConfig {
         if (s.workers() != WorkerKind.NONE) {
             field(out, "podWorkerTemplate", quoted(s.podWorkerTemplate()));
         }
+        if (s.tlsCaFile() != null) {
+            field(out, "tls", "{caFile: " + scalar(s.tlsCaFile().toString()) + "}");
+        } else if (s.usesTls()) {
+            out.append("    # tls: no caFile: certificates are verified (chain and host name) against the JVM's "
+                    + "default trust store\n");
+        }
     }
 
     private static void field(StringBuilder out, String key, String value) {
