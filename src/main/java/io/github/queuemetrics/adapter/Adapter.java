@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,6 +43,16 @@ public final class Adapter {
     private static final Logger LOG = LoggerFactory.getLogger(Adapter.class);
     /** Blocking broker clients (jedis, amqp-client, HTTP) run here, never on an event loop. */
     static final String BROKER_POOL = "broker-pool";
+    /**
+     * The longest {@link #stop()} takes, even with a broker that hangs: well inside Kubernetes'
+     * default 30 s grace period, so the pod ends by itself rather than by SIGKILL.
+     */
+    public static final Duration SHUTDOWN_BUDGET = Duration.ofSeconds(20);
+    /**
+     * How long the shutdown waits for polls in flight before it closes their connections (which
+     * ends them anyway). Every broker call has its own deadline, so polls do end.
+     */
+    static final Duration POLL_DRAIN = Duration.ofSeconds(5);
 
     private final CommandLine.Options options;
     private final AdapterConfig config;
@@ -94,13 +105,18 @@ public final class Adapter {
     /** Creates every source and starts its poller; completes when each has polled once (good or bad). */
     private Future<Void> startSources(WorkerExecutor pool, AdapterMetrics metrics) {
         List<Future<Void>> firstPolls = new ArrayList<>();
+        List<SourcePoller> pollers = new ArrayList<>();
         for (SourceConfig sourceConfig : config.sources()) {
             QueueSource source = withWorkers(sourceConfig, SourceFactory.create(sourceConfig));
             shutdown.push("source " + source.name(), source::close);
             SourcePoller poller = new SourcePoller(vertx, pool, source, store, metrics, sourceConfig.pollInterval());
-            shutdown.push("poller " + source.name(), poller::stop);
+            pollers.add(poller);
             firstPolls.add(poller.start());
         }
+        // All pollers at once, before any source closes: no new polls, and the ones in flight
+        // end (or hit their deadlines) in parallel rather than one source after another.
+        shutdown.push("pollers", () -> await(Future.join(pollers.stream().map(SourcePoller::stop).toList()),
+                POLL_DRAIN));
         return Future.join(firstPolls).mapEmpty();
     }
 
@@ -135,9 +151,9 @@ public final class Adapter {
         return new IOException(which + " port " + port + ": " + error.getMessage(), error);
     }
 
-    /** Stops everything in reverse start order; safe to call more than once. */
+    /** Stops everything in reverse start order within {@link #SHUTDOWN_BUDGET}; safe to call more than once. */
     public void stop() {
-        shutdown.runAll();
+        shutdown.runAll(SHUTDOWN_BUDGET);
     }
 
     public MetricStore store() {
@@ -157,10 +173,14 @@ public final class Adapter {
     }
 
     private static void await(Future<?> future) throws InterruptedException {
+        await(future, Duration.ofSeconds(10));
+    }
+
+    private static void await(Future<?> future, Duration atMost) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         future.onComplete(ar -> done.countDown());
-        if (!done.await(10, TimeUnit.SECONDS)) {
-            LOG.warn("shutdown step did not finish within 10 s");
+        if (!done.await(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.warn("shutdown step did not finish within {} ms", atMost.toMillis());
         }
     }
 }

@@ -86,6 +86,12 @@ public final class CheckConfig {
         if (s.workers() == WorkerKind.CELERY) {
             field(out, "workerReplyTimeout", Durations.format(s.workerReplyTimeout()));
         }
+        if (s.tlsCaFile() != null) {
+            field(out, "tls", "{caFile: " + scalar(s.tlsCaFile().toString()) + "}");
+        } else if (s.usesTls()) {
+            out.append("    # tls: no caFile: certificates are verified (chain and host name) against the JVM's "
+                    + "default trust store\n");
+        }
     }
 
     private static void field(StringBuilder out, String key, String value) {

@@ -50,6 +50,7 @@ final class ConfigKeys {
         keys.put("keyPrefix", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("podWorkerTemplate", ALL);
         keys.put("workerReplyTimeout", EnumSet.of(SourceType.RABBITMQ, SourceType.CELERY_REDIS));
+        keys.put("tls", ALL);
         return Collections.unmodifiableMap(keys);
     }
 

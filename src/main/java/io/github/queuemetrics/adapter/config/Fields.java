@@ -35,6 +35,11 @@ final class Fields {
         return object.has(key);
     }
 
+    /** The raw value of {@code key}, null when absent. */
+    JsonNode node(String key) {
+        return object.get(key);
+    }
+
     Problems problems() {
         return problems;
     }

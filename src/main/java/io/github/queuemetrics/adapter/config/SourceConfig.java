@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,6 +33,9 @@ import java.util.regex.Pattern;
  *                        (default {@link #DEFAULT_MAX_QUEUES}, the scale the benchmarks measured)
  * @param workerReplyTimeout with {@code workers: celery}: how long a poll waits for the workers'
  *                        answers to a broadcast; default 1 s (Celery's own)
+ * @param tlsCaFile       {@code tls.caFile}: PEM file of the CAs trusted for this source's TLS
+ *                        connections ({@code amqps://}, {@code rediss://}, {@code https://}); null
+ *                        trusts the JVM's default trust store. Chain and host name are always verified
  */
 public record SourceConfig(
         String name,
@@ -51,7 +55,8 @@ public record SourceConfig(
         String keyPrefix,
         String podWorkerTemplate,
         int maxQueues,
-        Duration workerReplyTimeout) {
+        Duration workerReplyTimeout,
+        Path tlsCaFile) {
 
     /** 10,000 queues is what bench/README.md measured (poll time, memory); a pattern gone wild fails beyond it. */
     public static final int DEFAULT_MAX_QUEUES = 10_000;
@@ -73,20 +78,20 @@ public record SourceConfig(
         workerReplyTimeout = workerReplyTimeout == null ? DEFAULT_WORKER_REPLY_TIMEOUT : workerReplyTimeout;
     }
 
-    /** A source with the default {@code maxQueues} and worker reply timeout. */
+    /** A source with the default {@code maxQueues} and worker reply timeout, trusting the JVM's trust store. */
     public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
                         List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
                         Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
                         String keyPrefix, String podWorkerTemplate) {
         this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
-                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0, null);
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0, null, null);
     }
 
     /** This source with another {@code maxQueues}. */
     public SourceConfig withMaxQueues(int max) {
         return new SourceConfig(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers,
                 namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, max,
-                workerReplyTimeout);
+                workerReplyTimeout, tlsCaFile);
     }
 
     /**
@@ -104,7 +109,7 @@ public record SourceConfig(
                         Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
                         String keyPrefix) {
         this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
-                maxStaleness, prioritySteps, separator, keyPrefix, null);
+                maxStaleness, prioritySteps, separator, keyPrefix, (String) null);
     }
 
     /** The worker name of {@code pod} under {@link #podWorkerTemplate}. */
@@ -114,6 +119,11 @@ public record SourceConfig(
 
     public Optional<URI> management() {
         return Optional.ofNullable(managementUri);
+    }
+
+    /** True when any of this source's connections uses TLS ({@code amqps://}, {@code https://}, {@code rediss://}). */
+    public boolean usesTls() {
+        return ConfigTls.usesTls(amqpUri) || ConfigTls.usesTls(managementUri) || ConfigTls.usesTls(uri);
     }
 
     /** True when the HPA of {@code namespace} may read this source's queues. */
@@ -134,6 +144,6 @@ public record SourceConfig(
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
                 + ", maxStaleness=" + maxStaleness + ", maxQueues=" + maxQueues
-                + ", workerReplyTimeout=" + workerReplyTimeout + "]";
+                + ", workerReplyTimeout=" + workerReplyTimeout + (tlsCaFile == null ? "" : ", tls.caFile=" + tlsCaFile) + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -97,6 +98,12 @@ final class SourceParser {
             keyPrefix = f.stringAllowEmpty("keyPrefix", "kombu's global_keyprefix");
         }
 
+        List<URI> uris = java.util.stream.Stream.of(amqpUri, managementUri, redisUri)
+                .flatMap(Optional::stream).toList();
+        boolean urisValid = type != null && !problems.has(f.path("amqpUri")) && !problems.has(f.path("managementUri"))
+                && !problems.has(f.path("uri"));
+        Optional<Path> tlsCaFile = ConfigTls.caFile(f, uris, urisValid);
+
         Optional<String> podWorkerTemplate = f.string("podWorkerTemplate", false,
                 "a worker name with {pod} in it, e.g. celery@{pod}");
         if (podWorkerTemplate.isPresent() && !podWorkerTemplate.get().contains("{pod}")) {
@@ -116,7 +123,7 @@ final class SourceParser {
                 queuePattern.orElse(null), workers.orElse(WorkerKind.NONE), namespaces.orElse(List.of()),
                 poll.orElseThrow(), staleness.orElseThrow(), prioritySteps.orElse(null),
                 separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null), maxQueues,
-                replyTimeout.orElse(null));
+                replyTimeout.orElse(null), tlsCaFile.orElse(null));
     }
 
     /** {@code maxQueues}: only with queuePattern, an integer 1..1,000,000; 0 (the default) when absent or invalid. */

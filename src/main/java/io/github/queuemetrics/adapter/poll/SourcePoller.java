@@ -33,6 +33,9 @@ public final class SourcePoller {
     private final Duration interval;
     private final AtomicBoolean polling = new AtomicBoolean();
     private volatile boolean failing;
+    private volatile boolean stopped;
+    /** The poll in flight, or a completed future. */
+    private volatile Future<Void> current = Future.succeededFuture();
     private long timerId = -1;
 
     public SourcePoller(Vertx vertx, WorkerExecutor pool, QueueSource source, MetricStore store,
@@ -53,22 +56,31 @@ public final class SourcePoller {
         return first.future();
     }
 
-    /** Stops the timer; the source itself is closed by its owner. */
-    public void stop() {
+    /**
+     * Stops the timer and starts no more polls; the source itself is closed by its owner.
+     *
+     * @return completes when the poll in flight (if any) has ended
+     */
+    public Future<Void> stop() {
+        stopped = true;
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
             timerId = -1;
         }
+        return current;
     }
 
     /** One poll on the worker pool; completes when the store has been updated. */
     public Future<Void> pollOnce() {
+        if (stopped) {
+            return Future.succeededFuture();
+        }
         if (!polling.compareAndSet(false, true)) {
             LOG.debug("source {}: previous poll still running, tick skipped", source.name());
             return Future.succeededFuture();
         }
         long started = System.nanoTime();
-        return pool.<SourceSnapshot>executeBlocking(source::poll, false)
+        Future<Void> poll = pool.<SourceSnapshot>executeBlocking(source::poll, false)
                 .andThen(ar -> {
                     polling.set(false);
                     long nanos = System.nanoTime() - started;
@@ -92,6 +104,8 @@ public final class SourcePoller {
                     }
                 })
                 .mapEmpty();
+        current = poll.otherwiseEmpty();
+        return poll;
     }
 
     /** A one-line reason with any password removed; it ends up in 503 bodies and /readyz. */

@@ -2,6 +2,7 @@ package io.github.queuemetrics.adapter.tls;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -10,6 +11,7 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +22,15 @@ import org.slf4j.LoggerFactory;
  * one, kubelet probes and {@code kubectl port-forward} users do not. Unless
  * {@link TlsOptions#clientTrust()} is set, any client certificate is accepted and none is trusted
  * for identity.
+ *
+ * <p>A certificate from files is reloaded when the files change ({@link ServingCertificateReloader},
+ * checked every {@link #RELOAD_INTERVAL}).
  */
 public final class SecureServer {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(SecureServer.class);
+    /** How often the certificate files are checked for a renewal. */
+    public static final Duration RELOAD_INTERVAL = Duration.ofSeconds(5);
 
     private SecureServer() {
     }
@@ -33,13 +40,34 @@ public final class SecureServer {
      * Fails when the PEM files cannot be read or the port is taken.
      */
     public static Future<HttpServer> start(Vertx vertx, Router router, int port, TlsOptions tls) {
-        return keyCertOptions(vertx, tls)
-                .compose(keyCert -> vertx.createHttpServer(options(port, tls, keyCert))
-                        .requestHandler(router)
-                        .listen())
-                .onSuccess(server -> LOGGER.info("Secure port listening on {} (HTTPS, h2 and http/1.1, {})",
-                        server.actualPort(), tls.generatesCertificate()
-                                ? "self-signed certificate" : "certificate " + tls.certFile()));
+        return start(vertx, router, port, tls, RELOAD_INTERVAL);
+    }
+
+    /** As {@link #start(Vertx, Router, int, TlsOptions)}, checking the certificate files every {@code reloadInterval}. */
+    public static Future<HttpServer> start(Vertx vertx, Router router, int port, TlsOptions tls,
+                                           Duration reloadInterval) {
+        if (tls.generatesCertificate()) {
+            // Key generation is CPU work: keep it off the event loop in case we are called from one.
+            return vertx.executeBlocking(() -> SelfSignedCertificate.generate(tls.extraDnsNames()).keyCertOptions())
+                    .compose(keyCert -> listen(vertx, router, options(port, tls, keyCert)))
+                    .onSuccess(server -> LOGGER.info("Secure port listening on {} (HTTPS, h2 and http/1.1, "
+                            + "self-signed certificate)", server.actualPort()));
+        }
+        // The files' contents are what the server gets, so the reloader knows exactly what is served.
+        return vertx.executeBlocking(() -> ServingCertificateReloader.read(tls.certFile(), tls.keyFile()))
+                .compose(files -> {
+                    HttpServerOptions options = options(port, tls, new PemKeyCertOptions()
+                            .addCertValue(Buffer.buffer(files[0])).addKeyValue(Buffer.buffer(files[1])));
+                    return listen(vertx, router, options).onSuccess(server -> new ServingCertificateReloader(vertx,
+                            server, options.getSslOptions(), tls.certFile(), tls.keyFile(), files)
+                            .start(reloadInterval));
+                })
+                .onSuccess(server -> LOGGER.info("Secure port listening on {} (HTTPS, h2 and http/1.1, certificate {},"
+                        + " reloaded when it changes)", server.actualPort(), tls.certFile()));
+    }
+
+    private static Future<HttpServer> listen(Vertx vertx, Router router, HttpServerOptions options) {
+        return vertx.createHttpServer(options).requestHandler(router).listen();
     }
 
     static HttpServerOptions options(int port, TlsOptions tls, KeyCertOptions keyCert) {
@@ -56,15 +84,5 @@ public final class SecureServer {
         return options.setTrustOptions(tls.clientTrust() != null
                 ? tls.clientTrust()
                 : TrustOptions.wrap(AnyClientCertificate.INSTANCE));
-    }
-
-    private static Future<KeyCertOptions> keyCertOptions(Vertx vertx, TlsOptions tls) {
-        if (!tls.generatesCertificate()) {
-            return Future.succeededFuture(new PemKeyCertOptions()
-                    .setCertPath(tls.certFile().toString())
-                    .setKeyPath(tls.keyFile().toString()));
-        }
-        // Key generation is CPU work: keep it off the event loop in case we are called from one.
-        return vertx.executeBlocking(() -> SelfSignedCertificate.generate(tls.extraDnsNames()).keyCertOptions());
     }
 }

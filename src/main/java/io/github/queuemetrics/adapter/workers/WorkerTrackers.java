@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter.workers;
 
 import io.github.queuemetrics.adapter.config.SourceConfig;
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import io.github.queuemetrics.adapter.workers.celery.CeleryWorkerTracker;
 import io.github.queuemetrics.adapter.workers.rq.RqLivenessRules;
 import io.github.queuemetrics.adapter.workers.rq.RqWorkerTracker;
@@ -19,7 +20,7 @@ public final class WorkerTrackers {
         return switch (source.workers()) {
             case NONE -> Optional.empty();
             case CELERY -> Optional.of(CeleryWorkerTracker.forSource(source, clock));
-            case RQ -> Optional.of(new RqWorkerTracker(source.uri(), "qma-" + source.name() + "-workers",
+            case RQ -> Optional.of(new RqWorkerTracker(RedisEndpoint.forSource(source, "qma-" + source.name() + "-workers"),
                     new RqWorkerView(RqLivenessRules.DEFAULTS, Duration.ofMinutes(1), source.maxStaleness())));
         };
     }

@@ -244,7 +244,7 @@ class CliIT {
         // servers after them (in-flight requests are still answered from the store), Vert.x last.
         List<String> steps = output.lines().filter(l -> l.contains("shutdown: "))
                 .map(l -> l.substring(l.indexOf("shutdown: ") + "shutdown: ".length())).toList();
-        assertThat(steps).as(output).containsExactly("poller rq", "source rq", "secure server", "management server",
+        assertThat(steps).as(output).containsExactly("pollers", "source rq", "secure server", "management server",
                 "broker pool", "metrics", "vertx");
         for (int port : new int[] {securePort, managementPort}) {
             assertThatPortIsClosed(port);

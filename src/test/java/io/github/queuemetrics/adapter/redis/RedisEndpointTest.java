@@ -3,8 +3,12 @@ package io.github.queuemetrics.adapter.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.queuemetrics.adapter.workers.celery.RedisEventStream;
+import io.github.queuemetrics.adapter.workers.celery.RedisPidboxTransport;
 import java.net.URI;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
 
 class RedisEndpointTest {
 
@@ -31,6 +35,44 @@ class RedisEndpointTest {
         assertThat(e.clientConfig().getUser()).isNull();
         assertThat(e.clientConfig().getPassword()).isEqualTo("secret");
         assertThat(e.clientConfig().isSsl()).isTrue();
+    }
+
+    @Test
+    void everyWaitHasADeadlineIncludingBlockingCommands() {
+        RedisEndpoint e = RedisEndpoint.parse(URI.create("redis://localhost/0"), "n");
+        // 0 would be Jedis' "forever" for BRPOP and SUBSCRIBE
+        assertThat(e.clientConfig().getBlockingSocketTimeoutMillis())
+                .isEqualTo(RedisEndpoint.SOCKET_TIMEOUT_MILLIS + RedisEndpoint.MAX_BLOCKING_WAIT_MILLIS);
+        RedisEndpoint shorter = e.withTimeouts(Duration.ofMillis(300), Duration.ofMillis(400), Duration.ofMillis(900));
+        assertThat(shorter.clientConfig().getConnectionTimeoutMillis()).isEqualTo(300);
+        assertThat(shorter.clientConfig().getSocketTimeoutMillis()).isEqualTo(400);
+        assertThat(shorter.clientConfig().getBlockingSocketTimeoutMillis()).isEqualTo(900);
+        assertThat(shorter.clientConfig().getClientName()).isEqualTo("n");
+    }
+
+    @Test
+    void redissVerifiesTheHostNameAndKeepsItThroughCopies() {
+        RedisEndpoint e = RedisEndpoint.parse(URI.create("rediss://redis.example/0"), "n")
+                .withClientName("other").withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(2));
+        assertThat(e.clientConfig().isSsl()).isTrue();
+        assertThat(e.clientConfig().getSslSocketFactory()).isNotNull();
+        assertThat(e.clientConfig().getSslParameters().getEndpointIdentificationAlgorithm()).isEqualTo("HTTPS");
+        assertThat(e.clientConfig().getClientName()).isEqualTo("other");
+    }
+
+    /** The worker-tracking transports once read the URI with JedisURIHelper: no port was port -1. */
+    @Test
+    void theWorkerTrackingTransportsReadAUriWithoutAPortAsTheCountsDo() {
+        URI portless = URI.create("redis://:pw@redis.example/4");
+        try (RedisPidboxTransport pidbox = new RedisPidboxTransport(portless);
+             RedisEventStream events = new RedisEventStream(portless, e -> { })) {
+            assertThat(pidbox.endpoint().hostAndPort()).isEqualTo(new HostAndPort("redis.example", 6379));
+            assertThat(pidbox.endpoint().database()).isEqualTo(4);
+            assertThat(pidbox.endpoint().clientConfig().getPassword()).isEqualTo("pw");
+            assertThat(events.endpoint().hostAndPort()).isEqualTo(new HostAndPort("redis.example", 6379));
+            assertThat(events.endpoint().database()).isEqualTo(4);
+            assertThat(events.patterns()[0]).startsWith("/4.celeryev");
+        }
     }
 
     @Test

@@ -79,7 +79,7 @@ public final class CeleryRedisSource implements QueueSource {
             throw new IllegalArgumentException("not a celery-redis source: " + config.type());
         }
         this.name = config.name();
-        this.endpoint = RedisEndpoint.parse(config.uri(), "qma-" + config.name());
+        this.endpoint = RedisEndpoint.forSource(config, "qma-" + config.name());
         this.keys = new CeleryRedisKeys(config.prioritySteps(), config.separator(), config.keyPrefix());
         this.fixedQueues = List.copyOf(new LinkedHashSet<>(config.queues()));
         this.discovery = config.fixedQueues() ? null : new QueueDiscovery(keys, config.queuePattern(),

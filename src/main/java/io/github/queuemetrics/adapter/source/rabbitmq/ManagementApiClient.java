@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter.source.rabbitmq;
 
 import io.github.queuemetrics.adapter.config.Secrets;
+import io.github.queuemetrics.adapter.tls.BrokerTls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,7 +62,14 @@ final class ManagementApiClient {
     private final int pageSize;
     private final HttpClient http;
 
+    /** With the JVM's default trust for {@code https://}. */
     ManagementApiClient(URI managementUri, RabbitMqUris.Credentials credentials, Duration timeout, int pageSize) {
+        this(managementUri, credentials, timeout, pageSize, BrokerTls.jvmDefault());
+    }
+
+    /** @param tls trust for {@code https://} (the JDK client verifies chain and host name) */
+    ManagementApiClient(URI managementUri, RabbitMqUris.Credentials credentials, Duration timeout, int pageSize,
+                        BrokerTls tls) {
         if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
             throw new IllegalArgumentException("page size must be 1.." + MAX_PAGE_SIZE + ": " + pageSize);
         }
@@ -74,6 +82,7 @@ final class ManagementApiClient {
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeout)
+                .sslContext(tls.sslContext())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
     }

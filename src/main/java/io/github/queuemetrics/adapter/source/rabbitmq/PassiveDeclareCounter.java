@@ -5,16 +5,12 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ShutdownSignalException;
-import io.github.queuemetrics.adapter.config.Secrets;
+import io.github.queuemetrics.adapter.amqp.AmqpEndpoint;
 import java.io.IOException;
-import java.net.URI;
-import java.security.GeneralSecurityException;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLContext;
 
 /**
  * Counts queues of one vhost over AMQP with a passive {@code queue.declare}: its
@@ -47,34 +43,15 @@ final class PassiveDeclareCounter implements AutoCloseable {
     private Connection connection;
 
     /**
-     * @param amqpUri        amqp(s)://user:pass@host:port/vhost; its vhost is replaced by {@code vhost}
+     * @param endpoint       the broker (its vhost is replaced by {@code vhost}), TLS trust and the
+     *                       connection, handshake and per-RPC deadline
      * @param vhost          the vhost whose queues this counter declares
      * @param connectionName client-provided connection name, shown by the management UI and rabbitmqctl
-     * @param timeout        connection, handshake and per-RPC timeout
      */
-    PassiveDeclareCounter(URI amqpUri, String vhost, String connectionName, Duration timeout) {
+    PassiveDeclareCounter(AmqpEndpoint endpoint, String vhost, String connectionName) {
         this.connectionName = connectionName;
-        this.description = "AMQP " + Secrets.redact(amqpUri) + " (vhost '" + vhost + "')";
-        this.factory = new ConnectionFactory();
-        try {
-            factory.setUri(amqpUri);
-            if ("amqps".equalsIgnoreCase(amqpUri.getScheme())) {
-                // setUri alone trusts every certificate: use the JVM's trust store and check the host name.
-                factory.useSslProtocol(SSLContext.getDefault());
-                factory.enableHostnameVerification();
-            }
-        } catch (GeneralSecurityException | java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("invalid amqpUri " + Secrets.redact(amqpUri) + ": " + e.getMessage(), e);
-        }
-        factory.setVirtualHost(vhost);
-        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        factory.setConnectionTimeout(millis);
-        factory.setHandshakeTimeout(millis);
-        factory.setShutdownTimeout(millis);
-        factory.setChannelRpcTimeout(millis);
-        factory.setRequestedHeartbeat(30);
-        factory.setAutomaticRecoveryEnabled(false);
-        factory.setTopologyRecoveryEnabled(false);
+        this.description = "AMQP " + endpoint.redacted() + " (vhost '" + vhost + "')";
+        this.factory = endpoint.connectionFactory(vhost);
     }
 
     /**
@@ -109,7 +86,7 @@ final class PassiveDeclareCounter implements AutoCloseable {
             return counts;
         } catch (IOException | RuntimeException e) {
             dropConnection();
-            throw new IOException(description + ": passive queue.declare failed: " + reason(e), e);
+            throw new IOException(description + ": passive queue.declare failed: " + AmqpEndpoint.reason(e), e);
         }
     }
 
@@ -132,7 +109,7 @@ final class PassiveDeclareCounter implements AutoCloseable {
             connection = factory.newConnection(connectionName);
             return connection;
         } catch (IOException | TimeoutException | RuntimeException e) {
-            throw new IOException(description + ": cannot connect: " + reason(e), e);
+            throw new IOException(description + ": cannot connect: " + AmqpEndpoint.reason(e), e);
         }
     }
 
@@ -171,15 +148,5 @@ final class PassiveDeclareCounter implements AutoCloseable {
                 // the count is done; a channel that will not close goes with its connection
             }
         }
-    }
-
-    /** The most telling message in the cause chain, without passwords. */
-    private static String reason(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                return Secrets.redact(t.getClass().getSimpleName() + ": " + t.getMessage());
-            }
-        }
-        return e.getClass().getSimpleName();
     }
 }

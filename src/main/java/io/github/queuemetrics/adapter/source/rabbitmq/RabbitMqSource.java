@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.source.rabbitmq;
 
+import io.github.queuemetrics.adapter.amqp.AmqpEndpoint;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
 import io.github.queuemetrics.adapter.config.WorkerKind;
@@ -7,6 +8,7 @@ import io.github.queuemetrics.adapter.model.QueueMetric;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.source.QueueSource;
+import io.github.queuemetrics.adapter.tls.BrokerTls;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +46,7 @@ import java.util.Map;
 public final class RabbitMqSource implements QueueSource {
 
     /** Bounds each HTTP request and each AMQP connect, handshake and RPC. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_TIMEOUT = AmqpEndpoint.DEFAULT_TIMEOUT;
 
     private final String name;
     private final List<String> vhosts;
@@ -97,8 +99,9 @@ public final class RabbitMqSource implements QueueSource {
         this.selection = config.queuePattern() != null
                 ? QueueSelection.pattern(config.queuePattern())
                 : QueueSelection.fixed(config.queues());
+        BrokerTls tls = BrokerTls.of(config.tlsCaFile());
         this.management = config.managementUri() == null ? null : new ManagementApiClient(config.managementUri(),
-                RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize);
+                RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize, tls);
         this.oldestAge = management == null ? null : new OldestAgeEstimator();
         // With Celery worker tracking, ready is read live over AMQP even when the management API is
         // used: its counts lag by the statistics interval (5 s), while the running and prefetched
@@ -108,7 +111,8 @@ public final class RabbitMqSource implements QueueSource {
         Map<String, PassiveDeclareCounter> byVhost = new LinkedHashMap<>();
         if (liveReady) {
             for (String vhost : vhosts) {
-                byVhost.put(vhost, new PassiveDeclareCounter(config.amqpUri(), vhost, connectionName(name), timeout));
+                byVhost.put(vhost, new PassiveDeclareCounter(new AmqpEndpoint(config.amqpUri(), tls, timeout), vhost,
+                        connectionName(name)));
             }
         }
         this.counters = byVhost;

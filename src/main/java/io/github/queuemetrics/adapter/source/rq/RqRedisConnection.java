@@ -1,9 +1,8 @@
 package io.github.queuemetrics.adapter.source.rq;
 
 import io.github.queuemetrics.adapter.redis.RedisEndpoint;
-import java.net.URI;
 import java.time.Duration;
-import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
@@ -15,24 +14,19 @@ import redis.clients.jedis.Jedis;
 final class RqRedisConnection implements AutoCloseable {
 
     private final HostAndPort address;
-    private final DefaultJedisClientConfig config;
+    private final JedisClientConfig config;
     private final String description;
     private Jedis jedis;
 
     /**
-     * @param uri            redis://[user:password@]host:port/db or rediss:// for TLS
-     * @param clientName     shown by CLIENT LIST, so operators can tell the adapter's connection apart
+     * @param endpoint       the source's Redis (TLS trust and client name, shown by CLIENT LIST)
      * @param connectTimeout TCP connect timeout
      * @param readTimeout    socket read timeout for one reply (the whole pipeline is read within it per reply)
      */
-    RqRedisConnection(URI uri, String clientName, Duration connectTimeout, Duration readTimeout) {
-        RedisEndpoint endpoint = RedisEndpoint.parse(uri, clientName);
+    RqRedisConnection(RedisEndpoint endpoint, Duration connectTimeout, Duration readTimeout) {
+        endpoint = endpoint.withTimeouts(connectTimeout, readTimeout, readTimeout);
         this.address = endpoint.hostAndPort();
-        this.config = DefaultJedisClientConfig.builder()
-                .from(endpoint.clientConfig())
-                .connectionTimeoutMillis((int) connectTimeout.toMillis())
-                .socketTimeoutMillis((int) readTimeout.toMillis())
-                .build();
+        this.config = endpoint.clientConfig();
         this.description = endpoint.redactedUri();
     }
 

@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.source.rq;
 
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
@@ -70,7 +71,8 @@ public final class RqSource implements QueueSource {
         }
         this.config = config;
         this.clock = clock;
-        this.connection = new RqRedisConnection(config.uri(), "qma-" + config.name(), CONNECT_TIMEOUT, READ_TIMEOUT);
+        this.connection = new RqRedisConnection(RedisEndpoint.forSource(config, "qma-" + config.name()),
+                CONNECT_TIMEOUT, READ_TIMEOUT);
         this.horizon = new RqCompletionHorizon(config.pollInterval() == null ? DEFAULT_POLL_INTERVAL : config.pollInterval());
     }
 

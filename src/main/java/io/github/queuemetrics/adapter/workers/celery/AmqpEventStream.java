@@ -7,7 +7,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
-import io.github.queuemetrics.adapter.config.Secrets;
+import io.github.queuemetrics.adapter.amqp.AmqpEndpoint;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -46,7 +46,7 @@ public final class AmqpEventStream extends ReconnectingEventStream {
     /** How often the exchange is re-declared and our queue re-bound (see {@link #rebind}). */
     static final long REBIND_EVERY_MILLIS = 5000;
 
-    private final URI amqpUri;
+    private final AmqpEndpoint endpoint;
     private final String exchange;
     private final String connectionName;
     private final AtomicReference<Connection> connection = new AtomicReference<>();
@@ -62,8 +62,17 @@ public final class AmqpEventStream extends ReconnectingEventStream {
      */
     public AmqpEventStream(URI amqpUri, String exchange, String connectionName, CeleryEventListener listener,
                            Clock clock, Duration initialBackoff, Duration maxBackoff) {
+        this(AmqpEndpoint.of(amqpUri), exchange, connectionName, listener, clock, initialBackoff, maxBackoff);
+    }
+
+    /**
+     * @param endpoint       the broker, its TLS trust and the deadline of connect, handshake and every RPC
+     * @param connectionName the client-provided connection name shown in the management UI
+     */
+    public AmqpEventStream(AmqpEndpoint endpoint, String exchange, String connectionName, CeleryEventListener listener,
+                           Clock clock, Duration initialBackoff, Duration maxBackoff) {
         super("celery-events-amqp", listener, initialBackoff, maxBackoff, clock);
-        this.amqpUri = amqpUri;
+        this.endpoint = endpoint;
         this.exchange = exchange;
         this.connectionName = connectionName;
     }
@@ -75,13 +84,9 @@ public final class AmqpEventStream extends ReconnectingEventStream {
 
     @Override
     protected void consume() throws Exception {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setUri(amqpUri);
-        factory.setAutomaticRecoveryEnabled(false);
-        factory.setTopologyRecoveryEnabled(false);
-        // Short AMQP heartbeats so a silently dead TCP connection is noticed within ~30 s.
-        factory.setRequestedHeartbeat(15);
-        factory.setConnectionTimeout(10_000);
+        // TLS verified, every RPC bounded, heartbeats every 15 s: a silently dead TCP connection is
+        // noticed within ~30 s.
+        ConnectionFactory factory = endpoint.connectionFactory(null);
         Connection conn = factory.newConnection(connectionName);
         connection.set(conn);
         try {
@@ -179,8 +184,14 @@ public final class AmqpEventStream extends ReconnectingEventStream {
         }
     }
 
+    /** amqp-client reports an RPC timeout as an IOException without a message: name the timeout. */
+    @Override
+    protected String failure(Throwable e) {
+        return AmqpEndpoint.reason(e);
+    }
+
     @Override
     protected String describe() {
-        return Secrets.redact(amqpUri) + " exchange " + exchange;
+        return endpoint.redacted() + " exchange " + exchange;
     }
 }

@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import io.github.queuemetrics.adapter.amqp.AmqpEndpoint;
 import io.github.queuemetrics.adapter.config.Secrets;
 import java.io.IOException;
 import java.net.URI;
@@ -34,33 +35,45 @@ public final class AmqpPidboxTransport implements PidboxTransport {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpPidboxTransport.class);
     /** Longest slice a receive blocks before it checks that the channel is still open. */
     private static final long CHECK_MILLIS = 200;
+    /** Replies a poll can use come from one worker each; a thousand is far beyond any fleet's answer. */
+    static final int REPLY_QUEUE_MAX_LENGTH = 1000;
+    /** A bound on what unread replies may hold in the broker, whatever their size. */
+    static final int REPLY_QUEUE_MAX_BYTES = 16 * 1024 * 1024;
+    /** Celery's own x-expires of reply queues (kombu's reply_queue_expires, 10 s). */
+    static final int REPLY_QUEUE_EXPIRES_MILLIS = 10_000;
 
-    private final URI amqpUri;
+    private final AmqpEndpoint endpoint;
     private final String exchange;
     private final String replyExchange;
     private final String oid = "qma-" + UUID.randomUUID();
     private final String replyQueue;
-    private final BlockingQueue<PidboxReply> replies = new LinkedBlockingQueue<>();
-    private final Duration connectTimeout;
+    private final BlockingQueue<PidboxReply> replies = new LinkedBlockingQueue<>(REPLY_QUEUE_MAX_LENGTH);
 
     private Connection connection;
     private Channel channel;
 
     public AmqpPidboxTransport(URI amqpUri) {
-        this(amqpUri, DEFAULT_NAMESPACE, Duration.ofSeconds(5));
+        this(AmqpEndpoint.of(amqpUri).withTimeout(Duration.ofSeconds(5)), DEFAULT_NAMESPACE);
     }
 
     /**
-     * @param amqpUri        amqp(s)://user:pass@host:port/vhost
-     * @param namespace      Celery's control exchange name, "celery" by default
-     * @param connectTimeout TCP connect and AMQP handshake limit
+     * @param amqpUri   amqp(s)://user:pass@host:port/vhost
+     * @param namespace Celery's control exchange name, "celery" by default
+     * @param timeout   TCP connect, AMQP handshake and RPC limit
      */
-    public AmqpPidboxTransport(URI amqpUri, String namespace, Duration connectTimeout) {
-        this.amqpUri = amqpUri;
+    public AmqpPidboxTransport(URI amqpUri, String namespace, Duration timeout) {
+        this(AmqpEndpoint.of(amqpUri).withTimeout(timeout), namespace);
+    }
+
+    /**
+     * @param endpoint  the broker, its TLS trust and the deadline of connect, handshake and every RPC
+     * @param namespace Celery's control exchange name, "celery" by default
+     */
+    public AmqpPidboxTransport(AmqpEndpoint endpoint, String namespace) {
+        this.endpoint = endpoint;
         this.exchange = namespace + ".pidbox";
         this.replyExchange = "reply." + namespace + ".pidbox";
-        this.replyQueue = oid + "." + replyExchange;
-        this.connectTimeout = connectTimeout;
+        this.replyQueue = oid + ".pidbox-replies";
     }
 
     @Override
@@ -131,24 +144,23 @@ public final class AmqpPidboxTransport implements PidboxTransport {
             return channel;
         }
         disconnect();
-        ConnectionFactory factory = new ConnectionFactory();
+        ConnectionFactory factory;
         try {
-            factory.setUri(amqpUri);
-        } catch (Exception e) {
-            throw new IOException("invalid amqpUri " + Secrets.redact(amqpUri) + ": " + e.getClass().getSimpleName());
+            factory = endpoint.connectionFactory(null);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        factory.setAutomaticRecoveryEnabled(false);
-        factory.setTopologyRecoveryEnabled(false);
-        factory.setConnectionTimeout((int) connectTimeout.toMillis());
-        factory.setHandshakeTimeout((int) connectTimeout.toMillis());
-        factory.setRequestedHeartbeat(30);
         try {
             connection = factory.newConnection(connectionName());
             Channel ch = connection.createChannel();
             // Same flags as kombu (durable=false, auto_delete=false): a mismatch would be a channel error.
             ch.exchangeDeclare(exchange, "fanout", false, false, null);
             ch.exchangeDeclare(replyExchange, "direct", false, false, null);
-            ch.queueDeclare(replyQueue, false, false, true, Map.of("x-expires", 10_000));
+            ch.queueDeclare(replyQueue, false, false, true, Map.of(
+                    "x-expires", REPLY_QUEUE_EXPIRES_MILLIS,
+                    "x-max-length", REPLY_QUEUE_MAX_LENGTH,
+                    "x-max-length-bytes", REPLY_QUEUE_MAX_BYTES,
+                    "x-overflow", "drop-head"));
             ch.queueBind(replyQueue, replyExchange, oid);
             replies.clear(); // whatever was pending belonged to calls that are over
             ch.basicConsume(replyQueue, true, new DefaultConsumer(ch) {
@@ -157,7 +169,10 @@ public final class AmqpPidboxTransport implements PidboxTransport {
                                            byte[] body) {
                     Object ticket = properties.getHeaders() == null ? null : properties.getHeaders().get("ticket");
                     try {
-                        replies.add(PidboxMessages.decodeAmqp(ticket, body));
+                        PidboxReply reply = PidboxMessages.decodeAmqp(ticket, body);
+                        while (!replies.offer(reply)) {
+                            replies.poll(); // full: nobody reads them; the oldest go first, as in the queue
+                        }
                     } catch (IOException e) {
                         LOG.warn("dropping undecodable pidbox reply on {}: {}", replyQueue, e.getMessage());
                     }
@@ -167,8 +182,7 @@ public final class AmqpPidboxTransport implements PidboxTransport {
             return ch;
         } catch (IOException | TimeoutException | RuntimeException e) {
             disconnect();
-            throw new IOException("cannot reach RabbitMQ at " + Secrets.redact(amqpUri) + ": "
-                    + Secrets.redact(String.valueOf(e.getMessage())), e);
+            throw new IOException("cannot reach RabbitMQ at " + endpoint.redacted() + ": " + AmqpEndpoint.reason(e), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
+import io.github.queuemetrics.adapter.amqp.AmqpEndpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import java.io.IOException;
@@ -56,9 +58,10 @@ public final class CeleryControl implements AutoCloseable {
      */
     public static CeleryControl forSource(SourceConfig source) {
         return switch (source.type()) {
-            case RABBITMQ -> new CeleryControl(new AmqpPidboxTransport(source.amqpUri()));
-            case CELERY_REDIS -> new CeleryControl(new RedisPidboxTransport(source.uri(), source.keyPrefix(),
-                    source.separator(), PidboxTransport.DEFAULT_NAMESPACE, Duration.ofSeconds(5)));
+            case RABBITMQ -> new CeleryControl(new AmqpPidboxTransport(AmqpEndpoint.forSource(source),
+                    PidboxTransport.DEFAULT_NAMESPACE));
+            case CELERY_REDIS -> new CeleryControl(new RedisPidboxTransport(RedisEndpoint.forSource(source,
+                    "qma-pidbox"), source.keyPrefix(), source.separator(), PidboxTransport.DEFAULT_NAMESPACE));
             case RQ -> throw new IllegalArgumentException("source " + source.name()
                     + " is an RQ source: RQ workers have no Celery remote control");
         };

@@ -1,5 +1,7 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
+import io.github.queuemetrics.adapter.amqp.AmqpEndpoint;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
 import io.github.queuemetrics.adapter.model.QueueMetric;
@@ -101,11 +103,12 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     public static CeleryWorkerTracker forSource(SourceConfig source, Clock clock) {
         CeleryWorkerRegistry registry = new CeleryWorkerRegistry(clock);
         CeleryEventStream events = source.type() == SourceType.RABBITMQ
-                ? new AmqpEventStream(source.amqpUri(), AmqpEventStream.DEFAULT_EXCHANGE,
+                ? new AmqpEventStream(AmqpEndpoint.forSource(source), AmqpEventStream.DEFAULT_EXCHANGE,
                         "queue-metrics-adapter/" + source.name() + "/events", registry, clock,
                         EVENTS_FIRST_BACKOFF, EVENTS_MAX_BACKOFF)
-                : new RedisEventStream(source.uri(), source.keyPrefix(), AmqpEventStream.DEFAULT_EXCHANGE,
-                        "qma-" + source.name() + "-events", registry, clock, EVENTS_FIRST_BACKOFF, EVENTS_MAX_BACKOFF);
+                : new RedisEventStream(RedisEndpoint.forSource(source, "qma-" + source.name() + "-events"),
+                        source.keyPrefix(), AmqpEventStream.DEFAULT_EXCHANGE, registry, clock, EVENTS_FIRST_BACKOFF,
+                        EVENTS_MAX_BACKOFF);
         CeleryControl control = CeleryControl.forSource(source);
         events.start();
         return new CeleryWorkerTracker(control, events, registry, source.workerReplyTimeout(),

@@ -79,7 +79,7 @@ abstract class ReconnectingEventStream implements CeleryEventStream {
             } catch (Exception | Error e) {
                 // Anything else (a linkage problem, a broken listener) must not end the stream for good.
                 if (!closed) {
-                    lastError = Secrets.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
+                    lastError = Secrets.redact(failure(e));
                 }
             } finally {
                 connected = false;
@@ -97,6 +97,11 @@ abstract class ReconnectingEventStream implements CeleryEventStream {
                 }
             }
         }
+    }
+
+    /** Why a connection attempt or subscription ended, one line (the password is removed after). */
+    protected String failure(Throwable e) {
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     /** Called by the implementation once the broker confirmed the subscription. */

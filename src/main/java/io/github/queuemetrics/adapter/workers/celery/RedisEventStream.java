@@ -1,6 +1,6 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
-import io.github.queuemetrics.adapter.config.Secrets;
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,10 +9,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
-import redis.clients.jedis.util.JedisURIHelper;
 
 /**
  * Celery events from a Redis broker. kombu emulates the {@code celeryev} exchange over pub/sub:
@@ -23,16 +21,17 @@ import redis.clients.jedis.util.JedisURIHelper;
  *
  * <p>A subscribed connection only reads, so a half-open TCP connection would block forever. A
  * watchdog PINGs through the subscription every {@value #PING_SECONDS} s and drops the connection
- * when nothing (no event, no PONG) came back for {@value #SILENCE_SECONDS} s.
+ * when nothing (no event, no PONG) came back for {@value #SILENCE_SECONDS} s; the subscription's
+ * read deadline is the same {@value #SILENCE_SECONDS} s, so even a stuck watchdog cannot leave it
+ * blocked. Connections come from {@link RedisEndpoint} (TLS verified, the default port, deadlines).
  */
 public final class RedisEventStream extends ReconnectingEventStream {
 
     static final int PING_SECONDS = 10;
     static final int SILENCE_SECONDS = 35;
 
-    private final URI redisUri;
+    private final RedisEndpoint endpoint;
     private final String[] patterns;
-    private final String clientName;
     private final Clock clock;
     private final AtomicReference<Jedis> jedis = new AtomicReference<>();
     private final AtomicReference<JedisPubSub> subscription = new AtomicReference<>();
@@ -51,11 +50,23 @@ public final class RedisEventStream extends ReconnectingEventStream {
      */
     public RedisEventStream(URI redisUri, String keyPrefix, String exchange, String clientName,
                             CeleryEventListener listener, Clock clock, Duration initialBackoff, Duration maxBackoff) {
+        this(RedisEndpoint.parse(redisUri, clientName), keyPrefix, exchange, listener, clock, initialBackoff,
+                maxBackoff);
+    }
+
+    /**
+     * @param endpoint  the broker, its TLS trust and client name (CLIENT SETNAME, so operators and
+     *                  tests can find the connection); its blocking deadline is replaced
+     * @param keyPrefix kombu's {@code global_keyprefix} ("" by default); it is put before channel names too
+     */
+    public RedisEventStream(RedisEndpoint endpoint, String keyPrefix, String exchange, CeleryEventListener listener,
+                            Clock clock, Duration initialBackoff, Duration maxBackoff) {
         super("celery-events-redis", listener, initialBackoff, maxBackoff, clock);
-        this.redisUri = redisUri;
-        this.clientName = clientName;
+        Duration connect = Duration.ofMillis(endpoint.clientConfig().getConnectionTimeoutMillis());
+        Duration read = Duration.ofMillis(endpoint.clientConfig().getSocketTimeoutMillis());
+        this.endpoint = endpoint.withTimeouts(connect, read, Duration.ofSeconds(SILENCE_SECONDS));
         this.clock = clock;
-        String channel = escapeGlob(keyPrefix + "/" + JedisURIHelper.getDBIndex(redisUri) + "." + exchange);
+        String channel = escapeGlob(keyPrefix + "/" + endpoint.database() + "." + exchange);
         // With a routing key kombu appends "/<rk>" (fanout_patterns); without one the channel is bare.
         this.patterns = new String[] {channel + "/*", channel};
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -68,7 +79,12 @@ public final class RedisEventStream extends ReconnectingEventStream {
 
     /** The name our connection carries in CLIENT LIST. */
     public String clientName() {
-        return clientName;
+        return endpoint.clientConfig().getClientName();
+    }
+
+    /** The connection settings (for tests and diagnostics). */
+    public RedisEndpoint endpoint() {
+        return endpoint;
     }
 
     /** The PSUBSCRIBE patterns. */
@@ -78,20 +94,7 @@ public final class RedisEventStream extends ReconnectingEventStream {
 
     @Override
     protected void consume() {
-        DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .clientName(clientName)
-                .connectionTimeoutMillis(10_000)
-                .socketTimeoutMillis(10_000)
-                .ssl(JedisURIHelper.isRedisSSLScheme(redisUri));
-        String user = JedisURIHelper.getUser(redisUri);
-        String password = JedisURIHelper.getPassword(redisUri);
-        if (user != null) {
-            config.user(user);
-        }
-        if (password != null) {
-            config.password(password);
-        }
-        Jedis client = new Jedis(JedisURIHelper.getHostAndPort(redisUri), config.build());
+        Jedis client = new Jedis(endpoint.hostAndPort(), endpoint.clientConfig());
         jedis.set(client);
         try {
             if (isClosed()) {
@@ -119,7 +122,7 @@ public final class RedisEventStream extends ReconnectingEventStream {
             };
             subscription.set(pubSub);
             touch();
-            // Blocks (with an infinite read timeout) until unsubscribed or the connection breaks.
+            // Blocks until unsubscribed, the connection breaks or nothing came for SILENCE_SECONDS.
             client.psubscribe(pubSub, patterns);
         } finally {
             subscription.set(null);
@@ -172,7 +175,7 @@ public final class RedisEventStream extends ReconnectingEventStream {
 
     @Override
     protected String describe() {
-        return Secrets.redact(redisUri) + " " + String.join(" ", patterns);
+        return endpoint.redactedUri() + " " + String.join(" ", patterns);
     }
 
     /** Escapes Redis glob metacharacters, so a key prefix like "app[1]" is matched literally. */

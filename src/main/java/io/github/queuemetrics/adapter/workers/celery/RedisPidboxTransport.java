@@ -1,12 +1,14 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
 import io.github.queuemetrics.adapter.config.Secrets;
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
@@ -15,7 +17,6 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
-import redis.clients.jedis.util.JedisURIHelper;
 import redis.clients.jedis.util.KeyValue;
 
 /**
@@ -34,13 +35,20 @@ import redis.clients.jedis.util.KeyValue;
  *
  * <p>The binding is re-added with every publish (SADD is idempotent), so it survives a Redis restart
  * or a flush. {@link #close()} removes the binding member and the list: nothing else would.
+ *
+ * <p>Connections come from {@link RedisEndpoint} (TLS verified, the default port, deadlines). A
+ * receive waits in BRPOPs of at most {@link RedisEndpoint#MAX_BLOCKING_WAIT_MILLIS} each, read
+ * with a deadline of that wait plus the read timeout: a Redis that stops answering fails the
+ * receive within seconds instead of blocking the poll (and the shutdown behind it) forever.
  */
 public final class RedisPidboxTransport implements PidboxTransport {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisPidboxTransport.class);
 
-    private final URI uri;
-    private final Duration connectTimeout;
+    /** A best-effort cleanup must not hold a shutdown up for long. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(1);
+
+    private final RedisEndpoint endpoint;
     private final String exchange;
     private final String replyExchange;
     private final String oid = "qma-" + UUID.randomUUID();
@@ -58,19 +66,28 @@ public final class RedisPidboxTransport implements PidboxTransport {
     }
 
     /**
-     * @param uri            redis(s)://[user:pass@]host:port/db (the db also names the fanout channel)
+     * @param uri            redis(s)://[user:pass@]host[:port]/db (the db also names the fanout channel)
      * @param keyPrefix      kombu's global_keyprefix, "" for none
      * @param separator      kombu's sep, "\x06\x16" by default
      * @param namespace      Celery's control exchange name, "celery" by default
-     * @param connectTimeout connect and read limit of ordinary commands
+     * @param timeout        connect and read limit of ordinary commands
      */
-    public RedisPidboxTransport(URI uri, String keyPrefix, String separator, String namespace,
-                                Duration connectTimeout) {
-        this.uri = uri;
-        this.connectTimeout = connectTimeout;
+    public RedisPidboxTransport(URI uri, String keyPrefix, String separator, String namespace, Duration timeout) {
+        this(RedisEndpoint.parse(uri, "qma-pidbox").withTimeouts(timeout, timeout,
+                timeout.plusMillis(RedisEndpoint.MAX_BLOCKING_WAIT_MILLIS)), keyPrefix, separator, namespace);
+    }
+
+    /**
+     * @param endpoint  the broker, its TLS trust and deadlines (the client name is replaced by this client's)
+     * @param keyPrefix kombu's global_keyprefix, "" for none
+     * @param separator kombu's sep, "\x06\x16" by default
+     * @param namespace Celery's control exchange name, "celery" by default
+     */
+    public RedisPidboxTransport(RedisEndpoint endpoint, String keyPrefix, String separator, String namespace) {
         this.exchange = namespace + ".pidbox";
         this.replyExchange = "reply." + namespace + ".pidbox";
-        int db = JedisURIHelper.getDBIndex(uri);
+        this.endpoint = endpoint.withClientName(clientName());
+        int db = endpoint.database();
         String queue = oid + "." + replyExchange;
         this.channelName = utf8(keyPrefix + "/" + db + "." + exchange);
         this.bindingKey = utf8(keyPrefix + "_kombu.binding." + replyExchange);
@@ -140,18 +157,30 @@ public final class RedisPidboxTransport implements PidboxTransport {
         return receivers.get().intValue();
     }
 
+    /** The connection settings (for tests and diagnostics). */
+    public RedisEndpoint endpoint() {
+        return endpoint;
+    }
+
     @Override
     public PidboxReply receive(Duration maxWait) throws IOException {
         Jedis j = connected();
         try {
-            byte[] item;
+            byte[] item = null;
+            long deadline = System.nanoTime() + maxWait.toNanos();
             if (maxWait.toMillis() < 1) {
                 item = j.rpop(replyList);
-            } else if (wholeSecondTimeouts) {
-                List<byte[]> r = j.brpop((int) Math.max(1, (maxWait.toMillis() + 999) / 1000), replyList);
-                item = r == null || r.size() < 2 ? null : r.get(1);
-            } else {
-                item = brpopFraction(j, maxWait);
+            }
+            // In slices: the connection's blocking read deadline covers one slice, not any wait.
+            for (long left = maxWait.toMillis(); item == null && left >= 1;
+                    left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) {
+                Duration slice = Duration.ofMillis(Math.min(left, RedisEndpoint.MAX_BLOCKING_WAIT_MILLIS));
+                if (wholeSecondTimeouts) {
+                    List<byte[]> r = j.brpop((int) Math.max(1, (slice.toMillis() + 999) / 1000), replyList);
+                    item = r == null || r.size() < 2 ? null : r.get(1);
+                } else {
+                    item = brpopFraction(j, slice);
+                }
             }
             if (item == null) {
                 return null;
@@ -186,16 +215,24 @@ public final class RedisPidboxTransport implements PidboxTransport {
         if (jedis != null && !jedis.isBroken() && jedis.isConnected()) {
             return jedis;
         }
+        return connect(endpoint);
+    }
+
+    private Jedis connect(RedisEndpoint to) throws IOException {
         disconnect();
-        int millis = (int) connectTimeout.toMillis();
         try {
-            Jedis j = new Jedis(uri, millis, millis);
-            j.clientSetname(clientName()); // shows in CLIENT LIST as what it is
-            j.ping();
+            // AUTH, SELECT and CLIENT SETNAME (so it shows in CLIENT LIST as what it is) happen here
+            Jedis j = new Jedis(to.hostAndPort(), to.clientConfig());
+            try {
+                j.ping();
+            } catch (JedisException e) {
+                j.close();
+                throw e;
+            }
             jedis = j;
             return j;
         } catch (JedisException e) {
-            throw new IOException("cannot reach Redis at " + Secrets.redact(uri) + ": "
+            throw new IOException("cannot reach Redis at " + endpoint.redactedUri() + ": "
                     + Secrets.redact(e.getMessage()), e);
         }
     }
@@ -213,11 +250,17 @@ public final class RedisPidboxTransport implements PidboxTransport {
         }
     }
 
-    /** Removes the binding member and the reply list (best effort: Redis may be gone). */
+    /** Removes the binding member and the reply list (best effort and quick: Redis may be gone). */
     @Override
     public void close() {
         try {
-            Jedis j = connected();
+            Jedis j;
+            if (jedis != null && !jedis.isBroken() && jedis.isConnected()) {
+                j = jedis;
+                j.getConnection().setSoTimeout((int) CLOSE_TIMEOUT.toMillis());
+            } else {
+                j = connect(endpoint.withTimeouts(CLOSE_TIMEOUT, CLOSE_TIMEOUT, CLOSE_TIMEOUT));
+            }
             Pipeline pipe = j.pipelined();
             pipe.srem(bindingKey, bindingMember);
             pipe.del(replyList);

@@ -5,7 +5,6 @@ import io.github.queuemetrics.adapter.workers.ProbeResult;
 import io.github.queuemetrics.adapter.workers.QueueWorkers;
 import io.github.queuemetrics.adapter.workers.WorkerSummary;
 import io.github.queuemetrics.adapter.workers.WorkerTracker;
-import java.net.URI;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,11 +26,9 @@ public final class RqWorkerTracker implements WorkerTracker {
     private UnifiedJedis redis;
     private RqWorkerReader reader;
 
-    public RqWorkerTracker(URI uri, String clientName, RqWorkerView view) {
-        this(() -> {
-            RedisEndpoint endpoint = RedisEndpoint.parse(uri, clientName);
-            return new JedisPooled(endpoint.hostAndPort(), endpoint.clientConfig());
-        }, view);
+    /** @param endpoint the source's Redis (TLS trust, deadlines, client name) */
+    public RqWorkerTracker(RedisEndpoint endpoint, RqWorkerView view) {
+        this(() -> new JedisPooled(endpoint.hostAndPort(), endpoint.clientConfig()), view);
     }
 
     RqWorkerTracker(Supplier<UnifiedJedis> connect, RqWorkerView view) {
