@@ -1,0 +1,169 @@
+package io.github.queuemetrics.adapter.scaledown;
+
+import io.github.queuemetrics.adapter.config.ScaleDownConfig.Workload;
+import io.github.queuemetrics.adapter.scaledown.ReviewMessages.Busy;
+import io.github.queuemetrics.adapter.scaledown.WorkerControl.WorkerLoad;
+import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.DrainMark;
+import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.PodState;
+import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.StatefulSetShape;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The decision for a scale update of a guarded StatefulSet. Blocking (Kubernetes and broker round
+ * trips): runs on the worker pool. Idempotent: everything it needs to continue a drain is on the
+ * pods, so each review (the HPA asks every 15 s) picks up where the last one, or another adapter
+ * replica, left off.
+ *
+ * <ul>
+ *   <li>Scale-up or unchanged: allowed; drains of pods that stay are undone in the background.</li>
+ *   <li>Scale-down N to M: the victims are the highest ordinals. Each victim whose pod runs and
+ *       whose worker is alive is drained first (annotation, then {@code cancel_consumer} for every
+ *       queue it consumes), then asked what it runs. Allowed once every victim is idle, or once
+ *       drainTimeout has passed since the earliest drain; denied otherwise, naming what runs.</li>
+ *   <li>Dry run: the same answer from what the workers run now, without draining or undoing.</li>
+ * </ul>
+ */
+public final class StatefulSetReviewer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatefulSetReviewer.class);
+
+    private final WorkloadCluster cluster;
+    private final Duration drainTimeout;
+    private final DrainMarks marks;
+    private final Executor background;
+    private final ScaleDownMetrics metrics;
+    private final Clock clock;
+
+    public StatefulSetReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
+                               ScaleDownMetrics metrics, Clock clock) {
+        this.cluster = cluster;
+        this.drainTimeout = drainTimeout;
+        this.marks = marks;
+        this.background = background;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    public Decision review(ScaleRequest request, Workload workload, WorkerControl workers) {
+        String ns = request.namespace();
+        Optional<StatefulSetShape> found = cluster.statefulSet(ns, request.name());
+        if (found.isEmpty()) {
+            return Decision.allow(request.workload() + ": not found, nothing to drain");
+        }
+        StatefulSetShape shape = found.get();
+        int from = request.oldReplicas().orElse(shape.replicas());
+        int to = request.newReplicas();
+        Map<String, PodState> pods = cluster.pods(ns, shape);
+        if (!request.dryRun()) {
+            undoStaying(request, workload, workers, shape, pods, to);
+        }
+        if (to >= from) {
+            return Decision.allow(ReviewMessages.notAScaleDown(request.workload(), from, to));
+        }
+        List<String> victims = Victims.statefulSet(shape.name(), shape.ordinalsStart(), from, to);
+        List<String> live = new ArrayList<>();
+        for (String pod : victims) {
+            PodState state = pods.get(pod);
+            // A pod that is not running, or whose worker is gone, holds nothing.
+            if (state != null && state.running() && workers.alive(workload.workerOf(pod))) {
+                live.add(pod);
+            }
+        }
+        Instant now = clock.instant();
+        Instant since = now;
+        for (String pod : live) {
+            Optional<DrainMark> mark = pods.get(pod).drain();
+            if (mark.isPresent() && mark.get().since().isBefore(since)) {
+                since = mark.get().since();
+            }
+            if (!request.dryRun()) {
+                drain(request, workload, workers, pod, mark, now);
+            }
+        }
+        List<String> liveWorkers = live.stream().map(workload::workerOf).toList();
+        Map<String, WorkerLoad> loads = workers.loads(liveWorkers);
+        List<Busy> busy = new ArrayList<>();
+        for (String pod : live) {
+            WorkerLoad load = loads.get(workload.workerOf(pod));
+            if (load == null || !load.idle()) {
+                busy.add(new Busy(pod, workload.workerOf(pod), load));
+            }
+        }
+        if (busy.isEmpty()) {
+            return Decision.allow(ReviewMessages.idle(request.workload(), from, to, victims));
+        }
+        if (!now.isBefore(since.plus(drainTimeout))) {
+            return Decision.drainTimedOut(ReviewMessages.timedOut(request.workload(), from, to, busy, since,
+                    drainTimeout));
+        }
+        return Decision.deny(ReviewMessages.denied(request.workload(), from, to, busy, since, drainTimeout, now,
+                request.dryRun()));
+    }
+
+    /**
+     * Makes the victim's worker stop taking tasks. The annotation is written before the
+     * {@code cancel_consumer}, so whoever continues knows which queues to give back; the worker's
+     * queues are asked every time, so a queue it consumes again (restart) is drained too.
+     */
+    private void drain(ScaleRequest request, Workload workload, WorkerControl workers, String pod,
+                       Optional<DrainMark> mark, Instant now) {
+        String worker = workload.workerOf(pod);
+        List<String> consumed = workers.consumedQueues(worker).orElse(List.of());
+        Set<String> queues = new LinkedHashSet<>(mark.map(DrainMark::queues).orElse(List.of()));
+        queues.addAll(consumed);
+        Instant since = mark.map(DrainMark::since).orElse(now);
+        if (mark.isEmpty() || !mark.get().queues().containsAll(queues)) {
+            cluster.markDraining(request.namespace(), pod, new DrainMark(since, List.copyOf(queues)));
+        }
+        if (!consumed.isEmpty()) {
+            workers.stopConsuming(worker, consumed);
+            if (mark.isEmpty()) {
+                metrics.drainStarted(request);
+                LOG.info("{}: draining pod {} (worker {}): stopped consuming {}", request.workload(), pod, worker,
+                        consumed);
+            }
+        }
+        marks.draining(request.namespace(), pod, worker, request.workload(), since, now);
+    }
+
+    /** Pods that stay ([start, start + to)) get their queues back and lose their marks, in the background. */
+    private void undoStaying(ScaleRequest request, Workload workload, WorkerControl workers, StatefulSetShape shape,
+                             Map<String, PodState> pods, int to) {
+        for (PodState pod : pods.values()) {
+            int ordinal = Victims.ordinal(shape.name(), pod.name());
+            if (ordinal < shape.ordinalsStart() || ordinal >= shape.ordinalsStart() + to) {
+                continue;
+            }
+            if (pod.drain().isEmpty()) {
+                marks.undrained(request.namespace(), pod.name());
+                continue;
+            }
+            List<String> queues = pod.drain().get().queues();
+            background.execute(() -> {
+                try {
+                    String worker = workload.workerOf(pod.name());
+                    workers.resumeConsuming(worker, queues);
+                    cluster.clearDraining(request.namespace(), pod.name());
+                    marks.undrained(request.namespace(), pod.name());
+                    metrics.drainUndone(request);
+                    LOG.info("{}: undid the drain of pod {} (worker {} consumes {} again)", request.workload(),
+                            pod.name(), worker, queues);
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: undoing the drain of pod {} failed; the next review retries: {}",
+                            request.workload(), pod.name(), e.toString());
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.github.queuemetrics.adapter.scaledown;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the hook reads and writes in Kubernetes. Blocking: called on the worker pool. The drain state
+ * lives on the pods (annotations), so another adapter replica, or this one restarted, continues
+ * where a drain stands.
+ */
+public interface WorkloadCluster {
+
+    /** A StatefulSet's shape, or empty when it does not exist. */
+    Optional<StatefulSetShape> statefulSet(String namespace, String name);
+
+    /** The StatefulSet's pods (by its selector), by pod name. */
+    Map<String, PodState> pods(String namespace, StatefulSetShape statefulSet);
+
+    /** Marks {@code pod} as draining: the mark's time and the queues its worker no longer consumes. */
+    void markDraining(String namespace, String pod, DrainMark mark);
+
+    /** Removes the drain mark of {@code pod}; a pod that is gone is not an error. */
+    void clearDraining(String namespace, String pod);
+
+    /**
+     * @param name          the StatefulSet's name (its pods are {@code name-<ordinal>})
+     * @param replicas      {@code spec.replicas}
+     * @param ordinalsStart {@code spec.ordinals.start}, 0 when unset
+     * @param selector      {@code spec.selector.matchLabels}
+     */
+    record StatefulSetShape(String name, int replicas, int ordinalsStart, Map<String, String> selector) {
+    }
+
+    /**
+     * @param name    the pod's name
+     * @param running phase Running: its worker may hold tasks
+     * @param drain   the drain mark on it, if any
+     */
+    record PodState(String name, boolean running, Optional<DrainMark> drain) {
+    }
+
+    /**
+     * A drain, as kept in the pod's annotations.
+     *
+     * @param since  when the drain started: drainTimeout counts from here
+     * @param queues the queues the worker was made to stop consuming (they are given back on undo)
+     */
+    record DrainMark(Instant since, List<String> queues) {
+        public DrainMark {
+            queues = List.copyOf(queues);
+        }
+    }
+}

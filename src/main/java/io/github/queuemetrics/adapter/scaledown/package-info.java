@@ -1,0 +1,18 @@
+/**
+ * The pre-scale-down hook: a validating admission webhook on the {@code /scale} subresource that
+ * the HPA's {@code PUT .../scale} passes through. For a scale-down of a guarded StatefulSet it
+ * drains the workers of the pods that will go (Celery {@code cancel_consumer}), marks the pods with
+ * annotations (state on the pods, so another adapter replica continues) and denies the update,
+ * naming each victim and what it still runs, until they are idle or {@code drainTimeout} has passed.
+ * The HPA asks again every 15 s.
+ *
+ * <p>The HTTP layer calls one interface, {@link io.github.queuemetrics.adapter.scaledown.ScaleDownHook}.
+ * Everything fails open: an internal failure allows the scale, logged and counted, because a broken
+ * adapter must never block scaling.
+ *
+ * <p>Seams: {@link io.github.queuemetrics.adapter.scaledown.WorkloadCluster} (Kubernetes: fabric8,
+ * blocking, on the worker pool), {@link io.github.queuemetrics.adapter.scaledown.WorkerControl}
+ * (the workers: Celery remote control), {@link io.github.queuemetrics.adapter.scaledown.StatefulSetReviewer}
+ * (the decision).
+ */
+package io.github.queuemetrics.adapter.scaledown;
