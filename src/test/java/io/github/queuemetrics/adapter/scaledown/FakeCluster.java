@@ -1,0 +1,71 @@
+package io.github.queuemetrics.adapter.scaledown;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A StatefulSet and its pods in memory, recording every write; {@link #failWith} makes every call throw. */
+final class FakeCluster implements WorkloadCluster {
+
+    StatefulSetShape shape;
+    final Map<String, PodState> pods = new LinkedHashMap<>();
+    final List<String> writes = new ArrayList<>();
+    RuntimeException failWith;
+    long delayMillis;
+
+    FakeCluster(String name, int replicas, int ordinalsStart) {
+        shape = new StatefulSetShape(name, replicas, ordinalsStart, Map.of("app", name));
+        for (int i = ordinalsStart; i < ordinalsStart + replicas; i++) {
+            pods.put(name + "-" + i, new PodState(name + "-" + i, true, Optional.empty()));
+        }
+    }
+
+    void notRunning(String pod) {
+        pods.put(pod, new PodState(pod, false, pods.get(pod).drain()));
+    }
+
+    void marked(String pod, DrainMark mark) {
+        pods.put(pod, new PodState(pod, pods.get(pod).running(), Optional.of(mark)));
+    }
+
+    @Override
+    public Optional<StatefulSetShape> statefulSet(String namespace, String name) {
+        fail();
+        return Optional.ofNullable(shape);
+    }
+
+    @Override
+    public Map<String, PodState> pods(String namespace, StatefulSetShape statefulSet) {
+        fail();
+        return Map.copyOf(pods);
+    }
+
+    @Override
+    public void markDraining(String namespace, String pod, DrainMark mark) {
+        fail();
+        writes.add("mark " + pod + " " + mark.queues());
+        marked(pod, mark);
+    }
+
+    @Override
+    public void clearDraining(String namespace, String pod) {
+        fail();
+        writes.add("clear " + pod);
+        pods.put(pod, new PodState(pod, pods.get(pod).running(), Optional.empty()));
+    }
+
+    private void fail() {
+        if (delayMillis > 0) {
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (failWith != null) {
+            throw failWith;
+        }
+    }
+}
