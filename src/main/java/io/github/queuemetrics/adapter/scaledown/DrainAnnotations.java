@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The pod annotations that hold a drain: {@code queuemetrics.github.io/draining-since} and {@code .../drained-queues}. */
+/**
+ * The pod annotations that hold a drain: {@code queuemetrics.github.io/draining-since},
+ * {@code .../drained-queues} and {@code .../drain-asked-at}.
+ */
 public final class DrainAnnotations {
 
     public static final String PREFIX = "queuemetrics.github.io/";
@@ -18,6 +21,9 @@ public final class DrainAnnotations {
     public static final String SINCE = PREFIX + "draining-since";
     /** JSON array of the queue names the worker was made to stop consuming (a queue name may hold a comma). */
     public static final String QUEUES = PREFIX + "drained-queues";
+
+    /** RFC 3339 time of the last review that asked for the pod to go. */
+    public static final String ASKED = PREFIX + "drain-asked-at";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,7 +40,8 @@ public final class DrainAnnotations {
             String queues = annotations.get(QUEUES);
             List<String> names = queues == null || queues.isBlank() ? List.of()
                     : JSON.readValue(queues, new TypeReference<List<String>>() { });
-            return Optional.of(new DrainMark(since, names));
+            Instant asked = annotations.containsKey(ASKED) ? Instant.parse(annotations.get(ASKED)) : since;
+            return Optional.of(new DrainMark(since, names, asked));
         } catch (DateTimeParseException | java.io.IOException e) {
             return Optional.empty();
         }
@@ -49,6 +56,7 @@ public final class DrainAnnotations {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+        out.put(ASKED, mark.lastAsked().toString());
         return out;
     }
 }

@@ -78,6 +78,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
         resource.edit(p -> {
             p.getMetadata().getAnnotations().remove(DrainAnnotations.SINCE);
             p.getMetadata().getAnnotations().remove(DrainAnnotations.QUEUES);
+            p.getMetadata().getAnnotations().remove(DrainAnnotations.ASKED);
             return p;
         });
     }

@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.scaledown;
 
+import io.github.queuemetrics.adapter.config.ScaleDownConfig.Workload;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -22,14 +23,14 @@ public final class ScaleDownMetrics {
                 .tag("outcome", outcome).register(registry).increment();
     }
 
-    void drainStarted(ScaleRequest request) {
-        counter("adapter.scaledown.drains.started", "pods whose workers were told to stop taking tasks", request)
+    void drainStarted(Workload workload) {
+        counter("adapter.scaledown.drains.started", "pods whose workers were told to stop taking tasks", workload)
                 .register(registry).increment();
     }
 
-    void drainUndone(ScaleRequest request) {
+    void drainUndone(Workload workload) {
         counter("adapter.scaledown.drains.undone", "drained pods given their queues back (not removed after all)",
-                request).register(registry).increment();
+                workload).register(registry).increment();
     }
 
     private static Counter.Builder counter(String name, String help, ScaleRequest request) {
@@ -37,5 +38,10 @@ public final class ScaleDownMetrics {
                 .tag("kind", request == null ? "" : request.kind().configName())
                 .tag("namespace", request == null ? "" : String.valueOf(request.namespace()))
                 .tag("name", request == null ? "" : String.valueOf(request.name()));
+    }
+
+    private static Counter.Builder counter(String name, String help, Workload workload) {
+        return Counter.builder(name).description(help).tag("kind", workload.kind().configName())
+                .tag("namespace", workload.namespace()).tag("name", workload.name());
     }
 }

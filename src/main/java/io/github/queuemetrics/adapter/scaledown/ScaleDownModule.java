@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,16 +78,38 @@ public final class ScaleDownModule implements AutoCloseable {
                 command.run();
                 return null;
             }, false);
-            StatefulSetReviewer reviewer = new StatefulSetReviewer(new KubernetesWorkloadCluster(client),
-                    scaleDown.get().drainTimeout(), marks, background, metrics, Clock.systemUTC());
+            WorkloadCluster cluster = new KubernetesWorkloadCluster(client);
+            StatefulSetReviewer reviewer = new StatefulSetReviewer(cluster, scaleDown.get().drainTimeout(), marks,
+                    background, metrics, Clock.systemUTC());
             Map<String, WorkerControl> controls = celeryControls(scaleDown.get());
-            warmUp(scaleDown.get(), new KubernetesWorkloadCluster(client), controls);
+            warmUp(scaleDown.get(), cluster, controls);
+            startSweeping(new StaleDrainSweeper(cluster, scaleDown.get(), controls,
+                    new DrainUndo(cluster, marks, metrics), Clock.systemUTC()), scaleDown.get());
             workers.drainingFrom(marks);
             service.started(new ScaleDownService.Running(reviewer, controls));
             LOG.info("scale-down hook guards {} workload(s) through the Kubernetes API at {}",
                     scaleDown.get().workloads().size(), client.getMasterUrl());
             return null;
         });
+    }
+
+    /**
+     * Every third of undoAfter (at most 15 s), one pass at a time; the first at once, which cleans
+     * up after a crashed adapter.
+     */
+    private void startSweeping(StaleDrainSweeper sweeper, ScaleDownConfig scaleDown) {
+        long period = Math.max(1_000, Math.min(15_000, scaleDown.undoAfter().toMillis() / 3));
+        AtomicBoolean sweeping = new AtomicBoolean();
+        Runnable pass = () -> {
+            if (sweeping.compareAndSet(false, true)) {
+                pool.executeBlocking(sweeper::sweep, false).onComplete(done -> sweeping.set(false));
+            }
+        };
+        pass.run();
+        long timer = vertx.setPeriodic(period, id -> pass.run());
+        synchronized (closeables) {
+            closeables.add(() -> vertx.cancelTimer(timer));
+        }
     }
 
     /**
@@ -140,6 +163,8 @@ public final class ScaleDownModule implements AutoCloseable {
     @Override
     public void close() {
         synchronized (closeables) {
+            // In reverse: the sweeper's timer stops before the clients it uses are closed.
+            java.util.Collections.reverse(closeables);
             for (AutoCloseable c : closeables) {
                 try {
                     c.close();

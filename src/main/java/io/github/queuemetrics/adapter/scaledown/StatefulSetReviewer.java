@@ -43,6 +43,7 @@ public final class StatefulSetReviewer {
     private final DrainMarks marks;
     private final Executor background;
     private final ScaleDownMetrics metrics;
+    private final DrainUndo undo;
     private final Clock clock;
 
     public StatefulSetReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
@@ -52,6 +53,7 @@ public final class StatefulSetReviewer {
         this.marks = marks;
         this.background = background;
         this.metrics = metrics;
+        this.undo = new DrainUndo(cluster, marks, metrics);
         this.clock = clock;
     }
 
@@ -123,13 +125,12 @@ public final class StatefulSetReviewer {
         Set<String> queues = new LinkedHashSet<>(mark.map(DrainMark::queues).orElse(List.of()));
         queues.addAll(consumed);
         Instant since = mark.map(DrainMark::since).orElse(now);
-        if (mark.isEmpty() || !mark.get().queues().containsAll(queues)) {
-            cluster.markDraining(request.namespace(), pod, new DrainMark(since, List.copyOf(queues)));
-        }
+        // Written on every review: drain-asked-at tells the undo loop that a scale-down still wants the pod.
+        cluster.markDraining(request.namespace(), pod, new DrainMark(since, List.copyOf(queues), now));
         if (!consumed.isEmpty()) {
             workers.stopConsuming(worker, consumed);
             if (mark.isEmpty()) {
-                metrics.drainStarted(request);
+                metrics.drainStarted(workload);
                 LOG.info("{}: draining pod {} (worker {}): stopped consuming {}", request.workload(), pod, worker,
                         consumed);
             }
@@ -149,21 +150,9 @@ public final class StatefulSetReviewer {
                 marks.undrained(request.namespace(), pod.name());
                 continue;
             }
-            List<String> queues = pod.drain().get().queues();
-            background.execute(() -> {
-                try {
-                    String worker = workload.workerOf(pod.name());
-                    workers.resumeConsuming(worker, queues);
-                    cluster.clearDraining(request.namespace(), pod.name());
-                    marks.undrained(request.namespace(), pod.name());
-                    metrics.drainUndone(request);
-                    LOG.info("{}: undid the drain of pod {} (worker {} consumes {} again)", request.workload(),
-                            pod.name(), worker, queues);
-                } catch (RuntimeException e) {
-                    LOG.warn("{}: undoing the drain of pod {} failed; the next review retries: {}",
-                            request.workload(), pod.name(), e.toString());
-                }
-            });
+            DrainMark mark = pod.drain().get();
+            background.execute(() -> undo.undo(workload, workers, pod.name(), mark, "it stays at " + to
+                    + " replicas"));
         }
     }
 }

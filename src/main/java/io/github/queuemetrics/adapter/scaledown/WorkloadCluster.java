@@ -44,12 +44,18 @@ public interface WorkloadCluster {
     /**
      * A drain, as kept in the pod's annotations.
      *
-     * @param since  when the drain started: drainTimeout counts from here
-     * @param queues the queues the worker was made to stop consuming (they are given back on undo)
+     * @param since     when the drain started: drainTimeout counts from here
+     * @param queues    the queues the worker was made to stop consuming (they are given back on undo)
+     * @param lastAsked the last review that asked for this pod to go: undoAfter counts from here
      */
-    record DrainMark(Instant since, List<String> queues) {
+    record DrainMark(Instant since, List<String> queues, Instant lastAsked) {
         public DrainMark {
             queues = List.copyOf(queues);
+        }
+
+        /** A drain asked for once, at {@code since}. */
+        public DrainMark(Instant since, List<String> queues) {
+            this(since, queues, since);
         }
     }
 }

@@ -114,8 +114,22 @@ class ScaleDownHookIT {
             assertThat(annotations("wk-2")).doesNotContainKeys(DrainAnnotations.SINCE, DrainAnnotations.QUEUES);
         });
         await().atMost(Duration.ofSeconds(15)).until(() -> adapter.probe("/probe/pod/" + NS + "/wk-2").status() == 200);
-        assertThat(adapter.scrape()).contains("adapter_scaledown_reviews_total{kind=\"StatefulSet\",name=\"wk\","
+
+        // Drained again (idle: allowed at once), then the HPA stops asking without scaling up (its
+        // desired count went back to 3, so it writes nothing): undoAfter later the drain is undone.
+        assertThat(review(adapter, 3, 2, false).path("allowed").asBoolean()).isTrue();
+        assertThat(consumed(control, "celery@wk-2")).isEmpty();
+        assertThat(annotations("wk-2")).containsKey(DrainAnnotations.ASKED);
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            assertThat(annotations("wk-2")).doesNotContainKeys(DrainAnnotations.SINCE, DrainAnnotations.ASKED);
+            assertThat(consumed(control, "celery@wk-2")).containsExactly(QUEUE);
+        });
+
+        String scrape = adapter.scrape();
+        assertThat(scrape).contains("adapter_scaledown_reviews_total{kind=\"StatefulSet\",name=\"wk\","
                 + "namespace=\"workers\",outcome=\"denied\"}");
+        assertThat(RunningAdapter.sample(scrape, "adapter_scaledown_drains_undone_total{kind=\"StatefulSet\","
+                + "name=\"wk\",namespace=\"workers\"}")).isEqualTo(2);
         wk1.close();
     }
 
@@ -185,6 +199,7 @@ class ScaleDownHookIT {
                     workers: celery
                 scaleDown:
                   drainTimeout: 10m
+                  undoAfter: 16s
                   workloads:
                     - kind: StatefulSet
                       namespace: %s
