@@ -69,7 +69,10 @@ public final class Adapter {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
         shutdown.push("broker pool", pool::close);
         scaleDown = new ScaleDownModule(vertx, pool, config, options.kubeconfig(), workers, metrics.registry());
-        shutdown.push("scale-down hook", scaleDown::close);
+        if (config.scaleDownHook().isPresent()) {
+            // Closed after the servers (no review in flight), before the pool its sweeps run on.
+            shutdown.push("scale-down hook", scaleDown::close);
+        }
 
         // The secure port listens before the first polls: /readyz turns 200 after a good poll, and
         // the APIService must not be sent to a pod whose secure port is not listening yet.
