@@ -33,9 +33,30 @@ final class ReviewMessages {
         return scale(workload, from, to) + ": not a scale-down";
     }
 
-    static String idle(String workload, int from, int to, List<String> victims) {
-        return scale(workload, from, to) + ": allowed, " + String.join(", ", victims)
-                + (victims.size() == 1 ? " holds" : " hold") + " no tasks";
+    /**
+     * @param idle    victims whose workers answered with nothing to run (drained)
+     * @param nothing why each other victim holds nothing ("wk-1: pod not running")
+     */
+    static String allowed(String workload, int from, int to, List<String> idle, List<String> nothing) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!idle.isEmpty()) {
+            parts.add(String.join(", ", idle) + (idle.size() == 1 ? " holds" : " hold") + " no tasks");
+        }
+        parts.addAll(nothing);
+        return scale(workload, from, to) + ": allowed, " + String.join("; ", parts);
+    }
+
+    static String noPod(String pod) {
+        return pod + ": no such pod";
+    }
+
+    static String notRunning(String pod) {
+        return pod + ": pod not running";
+    }
+
+    /** Gone, or never seen: a workerName that does not match the workers' names reads like this too. */
+    static String workerGone(String pod, String worker) {
+        return pod + ": worker " + worker + " sends no heartbeats";
     }
 
     static String denied(String workload, int from, int to, List<Busy> busy, Instant since, Duration drainTimeout,

@@ -75,10 +75,17 @@ public final class StatefulSetReviewer {
         }
         List<String> victims = Victims.statefulSet(shape.name(), shape.ordinalsStart(), from, to);
         List<String> live = new ArrayList<>();
+        List<String> holdNothing = new ArrayList<>();
         for (String pod : victims) {
             PodState state = pods.get(pod);
             // A pod that is not running, or whose worker is gone, holds nothing.
-            if (state != null && state.running() && workers.alive(workload.workerOf(pod))) {
+            if (state == null) {
+                holdNothing.add(ReviewMessages.noPod(pod));
+            } else if (!state.running()) {
+                holdNothing.add(ReviewMessages.notRunning(pod));
+            } else if (!workers.alive(workload.workerOf(pod))) {
+                holdNothing.add(ReviewMessages.workerGone(pod, workload.workerOf(pod)));
+            } else {
                 live.add(pod);
             }
         }
@@ -103,7 +110,7 @@ public final class StatefulSetReviewer {
             }
         }
         if (busy.isEmpty()) {
-            return Decision.allow(ReviewMessages.idle(request.workload(), from, to, victims));
+            return Decision.allow(ReviewMessages.allowed(request.workload(), from, to, live, holdNothing));
         }
         if (!now.isBefore(since.plus(drainTimeout))) {
             return Decision.drainTimedOut(ReviewMessages.timedOut(request.workload(), from, to, busy, since,

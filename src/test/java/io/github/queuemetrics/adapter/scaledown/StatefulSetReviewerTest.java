@@ -88,8 +88,13 @@ class StatefulSetReviewerTest {
         workers.runs("celery@wk-2", "tasks.sleep", "t-1").runs("celery@wk-1", "tasks.sleep", "t-2");
         workers.alive.remove("celery@wk-2");
         cluster.notRunning("wk-1");
-        assertThat(review(3, 1, false).allowed()).isTrue();
+        Decision d = review(3, 1, false);
+        assertThat(d.allowed()).isTrue();
+        assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 1: allowed, wk-2: worker celery@wk-2 sends no "
+                + "heartbeats; wk-1: pod not running");
         assertThat(workers.commands).isEmpty();
+        cluster.pods.remove("wk-1");
+        assertThat(review(3, 1, false).message()).endsWith("; wk-1: no such pod");
     }
 
     @Test
