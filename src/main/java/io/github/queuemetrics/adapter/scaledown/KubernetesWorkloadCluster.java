@@ -1,5 +1,7 @@
 package io.github.queuemetrics.adapter.scaledown;
 
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -7,6 +9,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -86,6 +90,21 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
     private static boolean hasAny(Map<String, String> annotations) {
         return annotations != null && (annotations.containsKey(DrainAnnotations.SINCE)
                 || annotations.containsKey(DrainAnnotations.QUEUES));
+    }
+
+    @Override
+    public void event(String namespace, String kind, String name, boolean warning, String reason, String message) {
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        Event event = new EventBuilder()
+                .withNewMetadata().withName(name + "." + Long.toHexString(System.nanoTime()))
+                .withNamespace(namespace).endMetadata()
+                .withNewInvolvedObject().withApiVersion("apps/v1").withKind(kind).withName(name)
+                .withNamespace(namespace).endInvolvedObject()
+                .withType(warning ? "Warning" : "Normal").withReason(reason).withMessage(message)
+                .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+                .withNewSource().withComponent("queue-metrics-adapter").endSource()
+                .build();
+        client.v1().events().inNamespace(namespace).resource(event).create();
     }
 
     private void patchAnnotations(String namespace, String pod, Map<String, String> annotations) {

@@ -113,8 +113,12 @@ public final class StatefulSetReviewer {
             return Decision.allow(ReviewMessages.allowed(request.workload(), from, to, live, holdNothing));
         }
         if (!now.isBefore(since.plus(drainTimeout))) {
-            return Decision.drainTimedOut(ReviewMessages.timedOut(request.workload(), from, to, busy, since,
-                    drainTimeout));
+            Decision decision = Decision.drainTimedOut(ReviewMessages.timedOut(request.workload(), from, to, busy,
+                    since, drainTimeout));
+            if (!request.dryRun()) {
+                event(request, true, "ScaleDownDrainTimeout", decision.message());
+            }
+            return decision;
         }
         return Decision.deny(ReviewMessages.denied(request.workload(), from, to, busy, since, drainTimeout, now,
                 request.dryRun()));
@@ -140,9 +144,21 @@ public final class StatefulSetReviewer {
                 metrics.drainStarted(workload);
                 LOG.info("{}: draining pod {} (worker {}): stopped consuming {}", request.workload(), pod, worker,
                         consumed);
+                event(request, false, "ScaleDownDraining", "pod " + pod + " (worker " + worker
+                        + ") takes no new tasks from " + String.join(", ", consumed)
+                        + "; the scale-down waits until it is idle");
             }
         }
         marks.draining(request.namespace(), pod, worker, request.workload(), since, now);
+    }
+
+    /** An event on the workload; failing to record it does not change the decision. */
+    private void event(ScaleRequest request, boolean warning, String reason, String message) {
+        try {
+            cluster.event(request.namespace(), request.kind().configName(), request.name(), warning, reason, message);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: could not record the event {}: {}", request.workload(), reason, e.toString());
+        }
     }
 
     /** Pods that stay ([start, start + to)) get their queues back and lose their marks, in the background. */

@@ -25,6 +25,13 @@ public interface WorkloadCluster {
     void clearDraining(String namespace, String pod);
 
     /**
+     * Records a Kubernetes event on the workload ({@code kubectl describe} shows it).
+     *
+     * @param warning Warning, else Normal
+     */
+    void event(String namespace, String kind, String name, boolean warning, String reason, String message);
+
+    /**
      * @param name          the StatefulSet's name (its pods are {@code name-<ordinal>})
      * @param replicas      {@code spec.replicas}
      * @param ordinalsStart {@code spec.ordinals.start}, 0 when unset

@@ -56,6 +56,13 @@ final class FakeCluster implements WorkloadCluster {
         pods.put(pod, new PodState(pod, pods.get(pod).running(), Optional.empty()));
     }
 
+    @Override
+    public void event(String namespace, String kind, String name, boolean warning, String reason, String message) {
+        fail();
+        writes.add((warning ? "Warning " : "Normal ") + reason + " " + kind + " " + namespace + "/" + name + ": "
+                + message);
+    }
+
     private void fail() {
         if (delayMillis > 0) {
             try {

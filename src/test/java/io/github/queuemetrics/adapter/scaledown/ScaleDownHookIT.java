@@ -98,6 +98,13 @@ class ScaleDownHookIT {
         assertThat(probe.status()).isEqualTo(503);
         assertThat(probe.body()).startsWith("draining: worker celery@wk-2");
         assertThat(adapter.probe("/probe/pod/" + NS + "/wk-1").status()).isEqualTo(200);
+        assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+            assertThat(e.getReason()).isEqualTo("ScaleDownDraining");
+            assertThat(e.getType()).isEqualTo("Normal");
+            assertThat(e.getInvolvedObject().getKind()).isEqualTo("StatefulSet");
+            assertThat(e.getInvolvedObject().getName()).isEqualTo(STS);
+            assertThat(e.getMessage()).startsWith("pod wk-2 (worker celery@wk-2) takes no new tasks from " + QUEUE);
+        });
 
         // Asked again (as the HPA does every 15 s): denied while the task runs, allowed once it finished.
         assertThat(review(adapter, 3, 2, false).path("allowed").asBoolean()).isFalse();

@@ -44,7 +44,9 @@ class StatefulSetReviewerTest {
                 + "tasks.sleep[t-1]; draining since 2026-12-01T22:00:00Z, no new tasks are taken. Allowed once idle, "
                 + "or when drainTimeout 10m has passed (in 10m)");
         // the annotation first, so whoever continues knows which queues to give back
-        assertThat(cluster.writes).containsExactly("mark wk-2 [q, r]");
+        assertThat(cluster.writes).containsExactly("mark wk-2 [q, r]", "Normal ScaleDownDraining StatefulSet "
+                + "workers/wk: pod wk-2 (worker celery@wk-2) takes no new tasks from q, r; the scale-down waits until "
+                + "it is idle");
         assertThat(workers.commands).containsExactly("cancel_consumer celery@wk-2 [q, r]");
         assertThat(marks.drainingPod("workers", "wk-2", NOW)).get().asString().startsWith("draining: worker celery@wk-2");
         assertThat(marks.drainingPod("workers", "wk-1", NOW)).isEmpty();
@@ -117,6 +119,7 @@ class StatefulSetReviewerTest {
         assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 2: allowed because drainTimeout 10m has "
                 + "passed (draining since 2026-12-01T21:50:00Z) although wk-2 (celery@wk-2) runs tasks.sleep[t-1]");
         assertThat(d.warnings()).containsExactly(d.message());
+        assertThat(cluster.writes).contains("Warning ScaleDownDrainTimeout StatefulSet workers/wk: " + d.message());
     }
 
     @Test
