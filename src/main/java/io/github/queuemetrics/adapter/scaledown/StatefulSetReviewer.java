@@ -161,21 +161,23 @@ public final class StatefulSetReviewer {
         }
     }
 
-    /** Pods that stay ([start, start + to)) get their queues back and lose their marks, in the background. */
+    /**
+     * Pods that stay ([start, start + to)) get their queues back and lose their marks, in the
+     * background. The in-memory mark goes for every ordinal in the range, also for a pod that does
+     * not exist (yet): a scale-up re-creates a removed pod under the same name, and it must not read
+     * as draining.
+     */
     private void undoStaying(ScaleRequest request, Workload workload, WorkerControl workers, StatefulSetShape shape,
                              Map<String, PodState> pods, int to) {
-        for (PodState pod : pods.values()) {
-            int ordinal = Victims.ordinal(shape.name(), pod.name());
-            if (ordinal < shape.ordinalsStart() || ordinal >= shape.ordinalsStart() + to) {
-                continue;
-            }
-            if (pod.drain().isEmpty()) {
-                marks.undrained(request.namespace(), pod.name());
+        for (int ordinal = shape.ordinalsStart(); ordinal < shape.ordinalsStart() + to; ordinal++) {
+            String name = shape.name() + "-" + ordinal;
+            PodState pod = pods.get(name);
+            if (pod == null || pod.drain().isEmpty()) {
+                marks.undrained(request.namespace(), name);
                 continue;
             }
             DrainMark mark = pod.drain().get();
-            background.execute(() -> undo.undo(workload, workers, pod.name(), mark, "it stays at " + to
-                    + " replicas"));
+            background.execute(() -> undo.undo(workload, workers, name, mark, "it stays at " + to + " replicas"));
         }
     }
 }

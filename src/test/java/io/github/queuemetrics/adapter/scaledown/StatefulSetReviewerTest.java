@@ -151,6 +151,15 @@ class StatefulSetReviewerTest {
     }
 
     @Test
+    void aPodRemovedByAScaleDownDoesNotReadAsDrainingWhenItsNameComesBack() {
+        // 3 -> 2 allowed, wk-2 removed; a scale-up comes before the new wk-2 exists.
+        marks.draining("workers", "wk-2", "celery@wk-2", "StatefulSet workers/wk", NOW, NOW);
+        cluster.pods.remove("wk-2");
+        assertThat(review(2, 3, false).allowed()).isTrue();
+        assertThat(marks.drainingPod("workers", "wk-2", NOW)).isEmpty();
+    }
+
+    @Test
     void aSmallerScaleDownUndoesThePodsNoLongerVictims() {
         cluster.marked("wk-1", new DrainMark(NOW, List.of("q")));
         Decision d = review(3, 2, false); // wk-1 was a victim of 3 -> 1, now it stays
