@@ -65,8 +65,10 @@ public final class Adapter {
         store = new MetricStore(config.sources(), Clock.systemUTC());
         AdapterMetrics metrics = new AdapterMetrics(store, workers);
         shutdown.push("metrics", metrics::close);
-        // Enough threads for every source to poll at once, plus a few for /metrics scrapes.
-        WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
+        // Enough threads for every source to poll at once, plus a few for /metrics scrapes, plus two
+        // for the scale-down hook's reviews and sweeps (a review must not queue behind slow polls).
+        WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4
+                + (config.scaleDownHook().isPresent() ? 2 : 0));
         shutdown.push("broker pool", pool::close);
         scaleDown = new ScaleDownModule(vertx, pool, config, options.kubeconfig(), workers, metrics.registry());
         if (config.scaleDownHook().isPresent()) {
