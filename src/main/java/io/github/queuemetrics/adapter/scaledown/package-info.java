@@ -13,6 +13,12 @@
  * <p>Seams: {@link io.github.queuemetrics.adapter.scaledown.WorkloadCluster} (Kubernetes: fabric8,
  * blocking, on the worker pool), {@link io.github.queuemetrics.adapter.scaledown.WorkerControl}
  * (the workers: Celery remote control), {@link io.github.queuemetrics.adapter.scaledown.StatefulSetReviewer}
- * (the decision).
+ * (the decision), {@link io.github.queuemetrics.adapter.scaledown.StaleDrainSweeper} (undo of drains
+ * no scale-down asks for any more).
+ *
+ * <p>Authentication seam: the route is mounted on the secure router after the (future) delegated
+ * authentication guard, so that guard will see {@code /admission/scale}. The API server calls
+ * webhooks without credentials unless its AdmissionConfiguration gives it some: when delegated
+ * authentication is built, this route needs its own rule (the API server's client certificate).
  */
 package io.github.queuemetrics.adapter.scaledown;
