@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.ScaleDownConfig;
 import io.github.queuemetrics.adapter.config.SourceConfig;
+import io.github.queuemetrics.adapter.config.WorkerKind;
 import io.github.queuemetrics.adapter.workers.WorkerDirectory;
 import io.github.queuemetrics.adapter.workers.celery.CeleryControl;
 import io.github.queuemetrics.adapter.workers.celery.CeleryWorkerTracker;
@@ -81,7 +82,7 @@ public final class ScaleDownModule implements AutoCloseable {
             WorkloadCluster cluster = new KubernetesWorkloadCluster(client);
             StatefulSetReviewer reviewer = new StatefulSetReviewer(cluster, scaleDown.get().drainTimeout(), marks,
                     background, metrics, Clock.systemUTC());
-            Map<String, WorkerControl> controls = celeryControls(scaleDown.get());
+            Map<String, WorkerControl> controls = workerControls(scaleDown.get());
             warmUp(scaleDown.get(), cluster, controls);
             startSweeping(new StaleDrainSweeper(cluster, scaleDown.get(), controls,
                     new DrainUndo(cluster, marks, metrics), Clock.systemUTC()), scaleDown.get());
@@ -138,8 +139,14 @@ public final class ScaleDownModule implements AutoCloseable {
         });
     }
 
-    /** One control client of the hook's own per Celery source that a workload names. */
-    private Map<String, WorkerControl> celeryControls(ScaleDownConfig scaleDown) {
+    private void closeLater(AutoCloseable closeable) {
+        synchronized (closeables) {
+            closeables.add(closeable);
+        }
+    }
+
+    /** One worker client of the hook's own (Celery remote control, RQ registry reads) per source a workload names. */
+    private Map<String, WorkerControl> workerControls(ScaleDownConfig scaleDown) {
         Map<String, WorkerControl> controls = new LinkedHashMap<>();
         for (ScaleDownConfig.Workload workload : scaleDown.workloads()) {
             if (controls.containsKey(workload.source())) {
@@ -147,12 +154,17 @@ public final class ScaleDownModule implements AutoCloseable {
             }
             for (WorkerDirectory.Entry entry : workers.entries()) {
                 SourceConfig source = entry.source();
-                if (source.name().equals(workload.source()) && entry.tracker() instanceof CeleryWorkerTracker tracker) {
+                if (!source.name().equals(workload.source())) {
+                    continue;
+                }
+                if (entry.tracker() instanceof CeleryWorkerTracker tracker) {
                     CeleryWorkerControl control = new CeleryWorkerControl(CeleryControl.forSource(source),
                             tracker.registry(), Clock.systemUTC());
-                    synchronized (closeables) {
-                        closeables.add(control);
-                    }
+                    closeLater(control);
+                    controls.put(source.name(), control);
+                } else if (source.workers() == WorkerKind.RQ) {
+                    RqWorkerControl control = RqWorkerControl.forSource(source.uri(), source.name());
+                    closeLater(control);
                     controls.put(source.name(), control);
                 }
             }

@@ -86,8 +86,8 @@ public final class ScaleDownService implements ScaleDownHook {
         }
         WorkerControl workers = now.workersBySource().get(workload.source());
         if (workers == null) {
-            return Future.succeededFuture(counted(request, Decision.allow(request.workload() + ": source "
-                    + workload.source() + " has no worker control the hook can drain with yet (RQ); allowed")));
+            return Future.succeededFuture(counted(request, Decision.failOpen(request.workload() + ": the workers "
+                    + "of source " + workload.source() + " cannot be reached by the hook; allowed")));
         }
         Promise<Decision> answer = Promise.promise();
         long timer = vertx.setTimer(answerWithin.toMillis(), id -> answer.tryComplete(counted(request,
