@@ -91,22 +91,28 @@ public final class StatefulSetReviewer {
         }
         Instant now = clock.instant();
         Instant since = now;
+        List<String> answered = new ArrayList<>();
         for (String pod : live) {
             Optional<DrainMark> mark = pods.get(pod).drain();
             if (mark.isPresent() && mark.get().since().isBefore(since)) {
                 since = mark.get().since();
             }
+            // A worker that does not answer is not asked again in this review: every unanswered
+            // call costs a reply timeout of the second the answer has.
+            Optional<List<String>> consumed = workers.consumedQueues(workload.workerOf(pod));
+            if (consumed.isPresent()) {
+                answered.add(workload.workerOf(pod));
+            }
             if (!request.dryRun()) {
-                drain(request, workload, workers, pod, mark, now);
+                drain(request, workload, workers, pod, mark, consumed.orElse(List.of()), now);
             }
         }
-        List<String> liveWorkers = live.stream().map(workload::workerOf).toList();
-        Map<String, WorkerLoad> loads = workers.loads(liveWorkers);
+        Map<String, WorkerLoad> loads = workers.loads(answered);
         List<Busy> busy = new ArrayList<>();
         for (String pod : live) {
             WorkerLoad load = loads.get(workload.workerOf(pod));
             if (load == null || !load.idle()) {
-                busy.add(new Busy(pod, workload.workerOf(pod), load));
+                busy.add(new Busy(pod, workload.workerOf(pod), load)); // null load: did not answer
             }
         }
         if (busy.isEmpty()) {
@@ -126,13 +132,12 @@ public final class StatefulSetReviewer {
 
     /**
      * Makes the victim's worker stop taking tasks. The annotation is written before the
-     * {@code cancel_consumer}, so whoever continues knows which queues to give back; the worker's
-     * queues are asked every time, so a queue it consumes again (restart) is drained too.
+     * {@code cancel_consumer}, so whoever continues knows which queues to give back. {@code consumed}
+     * is asked every review, so a queue it consumes again (restart) is drained too.
      */
     private void drain(ScaleRequest request, Workload workload, WorkerControl workers, String pod,
-                       Optional<DrainMark> mark, Instant now) {
+                       Optional<DrainMark> mark, List<String> consumed, Instant now) {
         String worker = workload.workerOf(pod);
-        List<String> consumed = workers.consumedQueues(worker).orElse(List.of());
         Set<String> queues = new LinkedHashSet<>(mark.map(DrainMark::queues).orElse(List.of()));
         queues.addAll(consumed);
         Instant since = mark.map(DrainMark::since).orElse(now);

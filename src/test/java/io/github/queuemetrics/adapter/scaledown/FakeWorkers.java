@@ -65,6 +65,7 @@ final class FakeWorkers implements WorkerControl {
 
     @Override
     public Map<String, WorkerLoad> loads(List<String> workers) {
+        commands.add("loads " + workers);
         Map<String, WorkerLoad> out = new LinkedHashMap<>();
         for (String w : workers) {
             if (!silent.contains(w) && loads.containsKey(w)) {

@@ -47,7 +47,7 @@ class StatefulSetReviewerTest {
         assertThat(cluster.writes).containsExactly("mark wk-2 [q, r]", "Normal ScaleDownDraining StatefulSet "
                 + "workers/wk: pod wk-2 (worker celery@wk-2) takes no new tasks from q, r; the scale-down waits until "
                 + "it is idle");
-        assertThat(workers.commands).containsExactly("cancel_consumer celery@wk-2 [q, r]");
+        assertThat(workers.commands).containsExactly("cancel_consumer celery@wk-2 [q, r]", "loads [celery@wk-2]");
         assertThat(marks.drainingPod("workers", "wk-2", NOW)).get().asString().startsWith("draining: worker celery@wk-2");
         assertThat(marks.drainingPod("workers", "wk-1", NOW)).isEmpty();
     }
@@ -59,10 +59,10 @@ class StatefulSetReviewerTest {
         workers.queues.get("celery@wk-2").clear();
 
         assertThat(review(3, 2, false).message()).contains("draining since 2026-12-01T21:59:30Z", "(in 9m30s)");
-        // the same drain, asked for again now (for the undo loop); no command: it consumes nothing
+        // the same drain, asked for again now (for the undo loop); no cancel: it consumes nothing
         assertThat(cluster.pods.get("wk-2").drain()).contains(new DrainMark(NOW.minusSeconds(30), List.of("q", "r"),
                 NOW));
-        assertThat(workers.commands).isEmpty();
+        assertThat(workers.commands).containsExactly("loads [celery@wk-2]");
 
         workers.finishes("celery@wk-2");
         Decision d = review(3, 2, false);
@@ -82,7 +82,7 @@ class StatefulSetReviewerTest {
         assertThat(d.allowed()).isTrue();
         assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 1: allowed, wk-2, wk-1 hold no tasks");
         assertThat(workers.commands).containsExactly("cancel_consumer celery@wk-2 [q, r]",
-                "cancel_consumer celery@wk-1 [q]");
+                "cancel_consumer celery@wk-1 [q]", "loads [celery@wk-2, celery@wk-1]");
     }
 
     @Test
@@ -94,7 +94,7 @@ class StatefulSetReviewerTest {
         assertThat(d.allowed()).isTrue();
         assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 1: allowed, wk-2: worker celery@wk-2 sends no "
                 + "heartbeats; wk-1: pod not running");
-        assertThat(workers.commands).isEmpty();
+        assertThat(workers.commands).containsOnly("loads []");
         cluster.pods.remove("wk-1");
         assertThat(review(3, 1, false).message()).endsWith("; wk-1: no such pod");
     }
@@ -107,6 +107,8 @@ class StatefulSetReviewerTest {
         assertThat(d.message()).contains("wk-2 (celery@wk-2) did not answer the remote control, so its tasks are "
                 + "unknown");
         assertThat(cluster.writes).containsExactly("mark wk-2 []"); // drainTimeout counts from now
+        // not asked again: each unanswered call would cost another reply timeout of the review's second
+        assertThat(workers.commands).containsExactly("loads []");
     }
 
     @Test
@@ -131,7 +133,7 @@ class StatefulSetReviewerTest {
         assertThat(d.message()).endsWith("runs tasks.sleep[t-1] (dry run: nothing was drained)");
         assertThat(review(3, 3, true).allowed()).isTrue();
         assertThat(cluster.writes).isEmpty();
-        assertThat(workers.commands).isEmpty();
+        assertThat(workers.commands).containsOnly("loads [celery@wk-2]");
         assertThat(marks.drainingPod("workers", "wk-2", NOW)).isEmpty();
     }
 
@@ -178,7 +180,7 @@ class StatefulSetReviewerTest {
         Decision d = r.review(new ScaleRequest("uid", WorkloadKind.STATEFUL_SET, "workers", "wk", Optional.empty(), 2,
                 false), WK, w);
         assertThat(d.message()).startsWith("StatefulSet workers/wk 3 -> 2: denied while wk-7 (celery@wk-7) runs");
-        assertThat(w.commands).containsExactly("cancel_consumer celery@wk-7 [q]");
+        assertThat(w.commands).containsExactly("cancel_consumer celery@wk-7 [q]", "loads [celery@wk-7]");
     }
 
     @Test
