@@ -20,5 +20,11 @@
  * authentication guard, so that guard will see {@code /admission/scale}. The API server calls
  * webhooks without credentials unless its AdmissionConfiguration gives it some: when delegated
  * authentication is built, this route needs its own rule (the API server's client certificate).
+ *
+ * <p>Next steps (issue 7): Deployments (a DeploymentReviewer beside StatefulSetReviewer: victims =
+ * pods already marked, then the cheapest by a cost from their workers' loads; set
+ * {@code controller.kubernetes.io/pod-deletion-cost} below the others' on the victims before
+ * answering, drain them the same way; skip terminating pods), {@code /hooks/pre-stop}, a Lease for
+ * the sweeper, informers in place of the GET/LIST per review.
  */
 package io.github.queuemetrics.adapter.scaledown;
