@@ -25,6 +25,11 @@ public final class DrainAnnotations {
     /** RFC 3339 time of the last review that asked for the pod to go. */
     public static final String ASKED = PREFIX + "drain-asked-at";
 
+    /** The ReplicaSet controller deletes the pods with the lowest cost first (default 0). */
+    public static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
+    /** What the hook sets on a Deployment's victims: below any cost a person would choose. */
+    public static final int VICTIM_DELETION_COST = -1_000_000;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DrainAnnotations() {

@@ -62,6 +62,41 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
     }
 
     @Override
+    public Optional<DeploymentShape> deployment(String namespace, String name) {
+        var deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
+        if (deployment == null || deployment.getSpec() == null) {
+            return Optional.empty();
+        }
+        LabelSelector selector = deployment.getSpec().getSelector();
+        Map<String, String> labels = selector == null || selector.getMatchLabels() == null ? Map.of()
+                : Map.copyOf(selector.getMatchLabels());
+        Integer replicas = deployment.getSpec().getReplicas();
+        return Optional.of(new DeploymentShape(name, replicas == null ? 1 : replicas, labels));
+    }
+
+    @Override
+    public Map<String, PodState> podsMatching(String namespace, Map<String, String> selector) {
+        var pods = client.pods().inNamespace(namespace);
+        var list = selector.isEmpty() ? pods.list() : pods.withLabels(selector).list();
+        Map<String, PodState> byName = new LinkedHashMap<>();
+        for (Pod pod : list.getItems()) {
+            if (pod.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            String name = pod.getMetadata().getName();
+            boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
+            byName.put(name, new PodState(name, running, DrainAnnotations.read(pod.getMetadata().getAnnotations())));
+        }
+        return byName;
+    }
+
+    @Override
+    public void setDeletionCost(String namespace, String pod, int cost) {
+        patchAnnotations(namespace, pod, new HashMap<>(Map.of(DrainAnnotations.DELETION_COST,
+                Integer.toString(cost))));
+    }
+
+    @Override
     public void markDraining(String namespace, String pod, DrainMark mark) {
         patchAnnotations(namespace, pod, new HashMap<>(DrainAnnotations.write(mark)));
     }
@@ -83,6 +118,9 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
             p.getMetadata().getAnnotations().remove(DrainAnnotations.SINCE);
             p.getMetadata().getAnnotations().remove(DrainAnnotations.QUEUES);
             p.getMetadata().getAnnotations().remove(DrainAnnotations.ASKED);
+            // Only the value the hook sets: a cost someone else chose stays.
+            p.getMetadata().getAnnotations().remove(DrainAnnotations.DELETION_COST,
+                    Integer.toString(DrainAnnotations.VICTIM_DELETION_COST));
             return p;
         });
     }

@@ -82,12 +82,14 @@ public final class ScaleDownModule implements AutoCloseable {
             WorkloadCluster cluster = new KubernetesWorkloadCluster(client);
             StatefulSetReviewer reviewer = new StatefulSetReviewer(cluster, scaleDown.get().drainTimeout(), marks,
                     background, metrics, Clock.systemUTC());
+            DeploymentReviewer deployments = new DeploymentReviewer(cluster, scaleDown.get().drainTimeout(), marks,
+                    background, metrics, Clock.systemUTC());
             Map<String, WorkerControl> controls = workerControls(scaleDown.get());
             warmUp(scaleDown.get(), cluster, controls);
             startSweeping(new StaleDrainSweeper(cluster, scaleDown.get(), controls,
                     new DrainUndo(cluster, marks, metrics), Clock.systemUTC()), scaleDown.get());
             workers.drainingFrom(marks);
-            service.started(new ScaleDownService.Running(reviewer, controls));
+            service.started(new ScaleDownService.Running(reviewer, deployments, controls));
             LOG.info("scale-down hook guards {} workload(s) through the Kubernetes API at {}",
                     scaleDown.get().workloads().size(), client.getMasterUrl());
             return null;
@@ -121,8 +123,10 @@ public final class ScaleDownModule implements AutoCloseable {
     private static void warmUp(ScaleDownConfig scaleDown, WorkloadCluster cluster, Map<String, WorkerControl> controls) {
         for (ScaleDownConfig.Workload workload : scaleDown.workloads()) {
             try {
-                if (workload.kind() == io.github.queuemetrics.adapter.config.WorkloadKind.STATEFUL_SET
-                        && cluster.statefulSet(workload.namespace(), workload.name()).isEmpty()) {
+                boolean exists = workload.kind() == io.github.queuemetrics.adapter.config.WorkloadKind.STATEFUL_SET
+                        ? cluster.statefulSet(workload.namespace(), workload.name()).isPresent()
+                        : cluster.deployment(workload.namespace(), workload.name()).isPresent();
+                if (!exists) {
                     LOG.warn("scale-down hook: {} does not exist (yet)", workload.describe());
                 }
             } catch (RuntimeException e) {

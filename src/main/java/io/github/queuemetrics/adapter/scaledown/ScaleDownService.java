@@ -27,7 +27,8 @@ public final class ScaleDownService implements ScaleDownHook {
     public static final Duration ANSWER_WITHIN = Duration.ofMillis(900);
 
     /** What the service needs once Kubernetes and the workers are reachable. */
-    public record Running(StatefulSetReviewer statefulSets, Map<String, WorkerControl> workersBySource) {
+    public record Running(StatefulSetReviewer statefulSets, DeploymentReviewer deployments,
+                          Map<String, WorkerControl> workersBySource) {
     }
 
     private final Vertx vertx;
@@ -80,10 +81,6 @@ public final class ScaleDownService implements ScaleDownHook {
             return Future.succeededFuture(counted(request, Decision.failOpen(request.workload()
                     + ": the scale-down hook is still starting; allowed")));
         }
-        if (request.kind() != WorkloadKind.STATEFUL_SET) {
-            return Future.succeededFuture(counted(request, Decision.allow(request.workload()
-                    + ": Deployments are not drained yet (the hook guards StatefulSets only); allowed")));
-        }
         WorkerControl workers = now.workersBySource().get(workload.source());
         if (workers == null) {
             return Future.succeededFuture(counted(request, Decision.failOpen(request.workload() + ": the workers "
@@ -93,7 +90,9 @@ public final class ScaleDownService implements ScaleDownHook {
         long timer = vertx.setTimer(answerWithin.toMillis(), id -> answer.tryComplete(counted(request,
                 failOpen(request, new IllegalStateException("no decision within " + answerWithin.toMillis()
                         + " ms")))));
-        pool.<Decision>executeBlocking(() -> now.statefulSets().review(request, workload, workers), false)
+        pool.<Decision>executeBlocking(() -> request.kind() == WorkloadKind.STATEFUL_SET
+                        ? now.statefulSets().review(request, workload, workers)
+                        : now.deployments().review(request, workload, workers), false)
                 .onComplete(result -> {
                     vertx.cancelTimer(timer);
                     Decision decision = result.succeeded() ? result.result() : failOpen(request, result.cause());

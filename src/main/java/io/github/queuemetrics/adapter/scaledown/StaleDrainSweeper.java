@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * count differs from the current one: after a denied 3 -> 2, if the load comes back it simply stops
  * asking, and without this the drained pod would stay idle for ever. A drain is stale when no
  * review asked for its pod within {@code undoAfter} and the pod stays under the StatefulSet's
- * current {@code spec.replicas} (a pod above it is being removed: it stays drained).
+ * current {@code spec.replicas} (a pod above it is being removed: it stays drained); for a
+ * Deployment, every drained pod that is not terminating.
  *
  * <p>Runs periodically on the worker pool, and so also cleans up marks left by a crashed adapter.
  * Several adapter replicas may sweep at once: every step is idempotent. (A Lease, so that one
@@ -48,17 +49,40 @@ final class StaleDrainSweeper {
         int undone = 0;
         for (Workload workload : config.workloads()) {
             WorkerControl workers = workersBySource.get(workload.source());
-            if (workload.kind() != WorkloadKind.STATEFUL_SET || workers == null) {
+            if (workers == null) {
                 continue;
             }
             try {
-                undone += sweep(workload, workers);
+                undone += workload.kind() == WorkloadKind.STATEFUL_SET ? sweep(workload, workers)
+                        : sweepDeployment(workload, workers);
             } catch (RuntimeException e) {
                 LOG.warn("{}: looking for stale drains failed; retried on the next pass: {}", workload.describe(),
                         e.toString());
             }
         }
         return undone;
+    }
+
+    /** A Deployment's pods all stay unless terminating (those are not listed). */
+    private int sweepDeployment(Workload workload, WorkerControl workers) {
+        var shape = cluster.deployment(workload.namespace(), workload.name());
+        if (shape.isEmpty()) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        int undone = 0;
+        for (PodState pod : cluster.podsMatching(workload.namespace(), shape.get().selector()).values()) {
+            if (pod.drain().isPresent() && stale(pod.drain().get(), now)
+                    && undo.undo(workload, workers, pod.name(), pod.drain().get(), "no scale-down asked for it since "
+                    + pod.drain().get().lastAsked())) {
+                undone++;
+            }
+        }
+        return undone;
+    }
+
+    private boolean stale(DrainMark mark, Instant now) {
+        return !mark.lastAsked().plus(config.undoAfter()).isAfter(now);
     }
 
     private int sweep(Workload workload, WorkerControl workers) {
@@ -76,7 +100,7 @@ final class StaleDrainSweeper {
             DrainMark mark = pod.drain().get();
             int ordinal = Victims.ordinal(workload.name(), pod.name());
             boolean stays = ordinal >= start && ordinal < start + shape.get().replicas();
-            if (stays && !mark.lastAsked().plus(config.undoAfter()).isAfter(now)
+            if (stays && stale(mark, now)
                     && undo.undo(workload, workers, pod.name(), mark, "no scale-down asked for it since "
                     + mark.lastAsked())) {
                 undone++;

@@ -18,6 +18,15 @@ public interface WorkloadCluster {
     /** The StatefulSet's pods (by its selector), by pod name. */
     Map<String, PodState> pods(String namespace, StatefulSetShape statefulSet);
 
+    /** A Deployment's shape, or empty when it does not exist. */
+    Optional<DeploymentShape> deployment(String namespace, String name);
+
+    /** The pods matching {@code selector} that are not terminating (a terminating pod is already going), by name. */
+    Map<String, PodState> podsMatching(String namespace, Map<String, String> selector);
+
+    /** Sets {@code controller.kubernetes.io/pod-deletion-cost} on {@code pod}. */
+    void setDeletionCost(String namespace, String pod, int cost);
+
     /** Marks {@code pod} as draining: the mark's time and the queues its worker no longer consumes. */
     void markDraining(String namespace, String pod, DrainMark mark);
 
@@ -38,6 +47,14 @@ public interface WorkloadCluster {
      * @param selector      {@code spec.selector.matchLabels}
      */
     record StatefulSetShape(String name, int replicas, int ordinalsStart, Map<String, String> selector) {
+    }
+
+    /**
+     * @param name     the Deployment's name
+     * @param replicas {@code spec.replicas}
+     * @param selector {@code spec.selector.matchLabels}
+     */
+    record DeploymentShape(String name, int replicas, Map<String, String> selector) {
     }
 
     /**

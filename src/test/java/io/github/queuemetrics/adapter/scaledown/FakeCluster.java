@@ -10,6 +10,7 @@ import java.util.Optional;
 final class FakeCluster implements WorkloadCluster {
 
     StatefulSetShape shape;
+    DeploymentShape deployment;
     final Map<String, PodState> pods = new LinkedHashMap<>();
     final List<String> writes = new ArrayList<>();
     RuntimeException failWith;
@@ -40,6 +41,35 @@ final class FakeCluster implements WorkloadCluster {
     public Map<String, PodState> pods(String namespace, StatefulSetShape statefulSet) {
         fail();
         return Map.copyOf(pods);
+    }
+
+    /** A Deployment named {@code name} whose pods are {@code pods} (all running). */
+    static FakeCluster deployment(String name, int replicas, String... pods) {
+        FakeCluster c = new FakeCluster(name, 0, 0);
+        c.shape = null;
+        c.deployment = new DeploymentShape(name, replicas, Map.of("app", name));
+        for (String pod : pods) {
+            c.pods.put(pod, new PodState(pod, true, Optional.empty()));
+        }
+        return c;
+    }
+
+    @Override
+    public Optional<DeploymentShape> deployment(String namespace, String name) {
+        fail();
+        return Optional.ofNullable(deployment);
+    }
+
+    @Override
+    public Map<String, PodState> podsMatching(String namespace, Map<String, String> selector) {
+        fail();
+        return Map.copyOf(pods);
+    }
+
+    @Override
+    public void setDeletionCost(String namespace, String pod, int cost) {
+        fail();
+        writes.add("cost " + pod + " " + cost);
     }
 
     @Override

@@ -57,9 +57,11 @@ class KubernetesApiFailureTest {
         ScaleDownMetrics metrics = new ScaleDownMetrics(registry);
         service = new ScaleDownService(vertx, pool, CONFIG, metrics, ScaleDownService.ANSWER_WITHIN);
         FakeWorkers workers = new FakeWorkers().worker("celery@wk-2", "q").runs("celery@wk-2", "tasks.sleep", "t");
-        service.started(new ScaleDownService.Running(new StatefulSetReviewer(new KubernetesWorkloadCluster(client),
-                CONFIG.drainTimeout(), new DrainMarks(CONFIG.undoAfter()), Runnable::run, metrics, Clock.systemUTC()),
-                Map.of("rabbit", workers)));
+        KubernetesWorkloadCluster cluster = new KubernetesWorkloadCluster(client);
+        DrainMarks marks = new DrainMarks(CONFIG.undoAfter());
+        service.started(new ScaleDownService.Running(new StatefulSetReviewer(cluster, CONFIG.drainTimeout(), marks,
+                Runnable::run, metrics, Clock.systemUTC()), new DeploymentReviewer(cluster, CONFIG.drainTimeout(),
+                marks, Runnable::run, metrics, Clock.systemUTC()), Map.of("rabbit", workers)));
     }
 
     @AfterEach

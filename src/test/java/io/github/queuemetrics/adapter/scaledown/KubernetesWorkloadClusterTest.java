@@ -64,6 +64,44 @@ class KubernetesWorkloadClusterTest {
         assertThat(Optional.ofNullable(cluster.pods("ns", shape).get("wk-3").drain()).orElseThrow()).isEmpty();
     }
 
+    @Test
+    void aDeploymentsPodsAndTheirDeletionCost() {
+        client.apps().deployments().inNamespace("dep").resource(new io.fabric8.kubernetes.api.model.apps
+                .DeploymentBuilder().withNewMetadata().withName("web").withNamespace("dep").endMetadata()
+                .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", "web").endSelector()
+                .endSpec().build()).create();
+        for (String name : List.of("web-5d8f-abcde", "web-5d8f-fghij")) {
+            client.pods().inNamespace("dep").resource(new PodBuilder().withNewMetadata().withName(name)
+                    .withNamespace("dep").addToLabels("app", "web").endMetadata().withNewStatus().withPhase("Running")
+                    .endStatus().build()).create();
+        }
+        KubernetesWorkloadCluster cluster = new KubernetesWorkloadCluster(client);
+
+        var shape = cluster.deployment("dep", "web").orElseThrow();
+        assertThat(shape).isEqualTo(new WorkloadCluster.DeploymentShape("web", 2, Map.of("app", "web")));
+        assertThat(cluster.podsMatching("dep", shape.selector())).containsOnlyKeys("web-5d8f-abcde", "web-5d8f-fghij");
+
+        cluster.setDeletionCost("dep", "web-5d8f-abcde", DrainAnnotations.VICTIM_DELETION_COST);
+        cluster.markDraining("dep", "web-5d8f-abcde", new DrainMark(Instant.parse("2026-12-01T22:00:00Z"),
+                List.of("q")));
+        assertThat(annotations("dep", "web-5d8f-abcde"))
+                .containsEntry("controller.kubernetes.io/pod-deletion-cost", "-1000000");
+        cluster.clearDraining("dep", "web-5d8f-abcde");
+        assertThat(annotations("dep", "web-5d8f-abcde")).doesNotContainKeys(DrainAnnotations.DELETION_COST,
+                DrainAnnotations.SINCE);
+
+        // a cost someone else set is theirs
+        cluster.setDeletionCost("dep", "web-5d8f-fghij", 100);
+        cluster.markDraining("dep", "web-5d8f-fghij", new DrainMark(Instant.parse("2026-12-01T22:00:00Z"),
+                List.of("q")));
+        cluster.clearDraining("dep", "web-5d8f-fghij");
+        assertThat(annotations("dep", "web-5d8f-fghij")).containsEntry(DrainAnnotations.DELETION_COST, "100");
+    }
+
+    private static Map<String, String> annotations(String ns, String pod) {
+        return client.pods().inNamespace(ns).withName(pod).get().getMetadata().getAnnotations();
+    }
+
     private static void pod(String name, String app, String phase) {
         client.pods().inNamespace("ns").resource(new PodBuilder().withNewMetadata().withName(name).withNamespace("ns")
                 .addToLabels("app", app).endMetadata().withNewStatus().withPhase(phase).endStatus().build()).create();

@@ -29,8 +29,10 @@ class ScaleDownServiceTest {
     final WorkerExecutor pool = vertx.createSharedWorkerExecutor("test-pool", 2);
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final FakeCluster cluster = new FakeCluster("wk", 3, 0);
+    final FakeCluster deployment = FakeCluster.deployment("web", 2, "web-a", "web-b");
     final FakeWorkers workers = new FakeWorkers().worker("celery@wk-0", "q").worker("celery@wk-1", "q")
-            .worker("celery@wk-2", "q").runs("celery@wk-2", "tasks.sleep", "t-1");
+            .worker("celery@wk-2", "q").runs("celery@wk-2", "tasks.sleep", "t-1")
+            .worker("celery@web-a", "q").runs("celery@web-a", "tasks.sleep", "t-a").worker("celery@web-b", "q");
 
     @AfterEach
     void close() {
@@ -40,9 +42,10 @@ class ScaleDownServiceTest {
     ScaleDownService service(Duration answerWithin) {
         ScaleDownMetrics metrics = new ScaleDownMetrics(registry);
         ScaleDownService service = new ScaleDownService(vertx, pool, CONFIG, metrics, answerWithin);
+        DrainMarks marks = new DrainMarks(CONFIG.undoAfter());
         service.started(new ScaleDownService.Running(new StatefulSetReviewer(cluster, CONFIG.drainTimeout(),
-                new DrainMarks(CONFIG.undoAfter()), Runnable::run, metrics, Clock.systemUTC()),
-                Map.of("rabbit", workers)));
+                marks, Runnable::run, metrics, Clock.systemUTC()), new DeploymentReviewer(deployment,
+                CONFIG.drainTimeout(), marks, Runnable::run, metrics, Clock.systemUTC()), Map.of("rabbit", workers)));
         return service;
     }
 
@@ -105,9 +108,15 @@ class ScaleDownServiceTest {
         AdmissionResponse r = review(service(Duration.ofSeconds(5)), "statefulsets", "other", 3, 2);
         assertThat(r.getAllowed()).isTrue();
         assertThat(r.getStatus().getMessage()).isEqualTo("StatefulSet workers/other: not in scaleDown.workloads");
-        assertThat(review(service(Duration.ofSeconds(5)), "deployments", "web", 3, 2).getStatus().getMessage())
-                .isEqualTo("Deployment workers/web: Deployments are not drained yet (the hook guards StatefulSets "
-                        + "only); allowed");
+    }
+
+    @Test
+    void aDeploymentIsReviewedByItsReviewer() throws Exception {
+        AdmissionResponse r = review(service(Duration.ofSeconds(5)), "deployments", "web", 2, 1);
+        // web-b is idle, so it is the one to go: drained and allowed at once
+        assertThat(r.getAllowed()).isTrue();
+        assertThat(r.getStatus().getMessage()).isEqualTo("Deployment workers/web 2 -> 1: allowed, web-b holds no "
+                + "tasks");
     }
 
     @Test

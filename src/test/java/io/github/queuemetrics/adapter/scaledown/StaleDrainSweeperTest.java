@@ -60,6 +60,21 @@ class StaleDrainSweeperTest {
     }
 
     @Test
+    void aDeploymentsStaleDrainsAreUndone() {
+        Workload web = new Workload(WorkloadKind.DEPLOYMENT, "workers", "web", "rabbit", "celery@{pod}");
+        FakeCluster deployment = FakeCluster.deployment("web", 2, "web-a", "web-b");
+        FakeWorkers w = new FakeWorkers().worker("celery@web-a").worker("celery@web-b");
+        deployment.marked("web-a", new DrainMark(NOW.minusSeconds(100), List.of("q"), NOW.minusSeconds(45)));
+        deployment.marked("web-b", new DrainMark(NOW.minusSeconds(100), List.of("q"), NOW.minusSeconds(10)));
+        StaleDrainSweeper s = new StaleDrainSweeper(deployment, new ScaleDownConfig(Duration.ofMinutes(10),
+                Duration.ofSeconds(45), List.of(web)), Map.of("rabbit", w), new DrainUndo(deployment,
+                new DrainMarks(Duration.ofSeconds(45)), new ScaleDownMetrics(new SimpleMeterRegistry())),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        assertThat(s.sweep()).isEqualTo(1);
+        assertThat(w.commands).containsExactly("add_consumer celery@web-a [q]");
+    }
+
+    @Test
     void aFailingApiIsRetriedOnTheNextPass() {
         cluster.marked("wk-2", new DrainMark(NOW.minusSeconds(100), List.of("q"), NOW.minusSeconds(50)));
         cluster.failWith = new IllegalStateException("API down");
