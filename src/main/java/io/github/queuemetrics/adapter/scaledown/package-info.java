@@ -24,6 +24,6 @@
  * authentication is built, this route needs its own rule (the API server's client certificate).
  *
  * <p>Next steps (issue 7): {@code /hooks/pre-stop}, a Lease for the sweeper, informers in place of
- * the GET/LIST per review, an end-to-end test of a Deployment with real workers.
+ * the GET/LIST per review.
  */
 package io.github.queuemetrics.adapter.scaledown;

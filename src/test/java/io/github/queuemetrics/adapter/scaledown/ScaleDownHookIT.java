@@ -140,11 +140,70 @@ class ScaleDownHookIT {
         wk1.close();
     }
 
+    @Test
+    void aDeploymentGivesUpItsIdlePodFirstAndWaitsForTheBusyOne() throws Exception {
+        URI amqp = Brokers.rabbitVhost("i7-hook");
+        String broker = Brokers.celeryBrokerUrl(amqp);
+        String[] pods = {"web-a", "web-b", "web-c"};
+        client.apps().deployments().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.apps
+                .DeploymentBuilder().withNewMetadata().withName("web").withNamespace(NS).endMetadata()
+                .withNewSpec().withReplicas(3).withNewSelector().addToMatchLabels("app", "web").endSelector()
+                .endSpec().build()).create();
+        for (String pod : pods) {
+            client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(pod).withNamespace(NS)
+                    .addToLabels("app", "web").endMetadata().withNewStatus().withPhase("Running").endStatus()
+                    .build()).create();
+        }
+        CeleryWorker a = worker(broker, "web-a");
+        String taskId = CeleryWorker.enqueue(broker, QUEUE, 1, 10, null).get(0);
+        a.process().awaitLine(l -> l.contains(taskId) && l.contains("received"), Duration.ofSeconds(20));
+        CompletableFuture<CeleryWorker> b = CompletableFuture.supplyAsync(() -> worker(broker, "web-b"));
+        worker(broker, "web-c");
+        b.join();
+        RunningAdapter adapter = RunningAdapter.start(config(amqp).replace("kind: StatefulSet", "kind: Deployment")
+                .replace("name: " + STS + "\n", "name: web\n"), "--kubeconfig", kubeconfig().toString());
+        cleanup.add(adapter);
+        CeleryControl control = new CeleryControl(new AmqpPidboxTransport(amqp));
+        cleanup.add(control);
+        for (String pod : pods) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> adapter.probe("/probe/pod/" + NS + "/" + pod).status() == 200);
+        }
+
+        // 3 -> 2: an idle pod goes (web-b: cost 0, first by name), chosen by its deletion cost.
+        JsonNode down = review(adapter, "deployments", "web", 3, 2, false);
+        assertThat(down.path("status").path("message").asText())
+                .isEqualTo("Deployment workers/web 3 -> 2: allowed, web-b holds no tasks");
+        assertThat(annotations("web-b")).containsEntry("controller.kubernetes.io/pod-deletion-cost", "-1000000");
+        assertThat(consumed(control, "celery@web-b")).isEmpty();
+        assertThat(annotations("web-a")).doesNotContainKey("controller.kubernetes.io/pod-deletion-cost");
+
+        // The HPA changed its mind: web-b gets its queue back and loses the hook's cost.
+        assertThat(review(adapter, "deployments", "web", 2, 3, false).path("allowed").asBoolean()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(consumed(control, "celery@web-b")).containsExactly(QUEUE);
+            assertThat(annotations("web-b")).doesNotContainKeys("controller.kubernetes.io/pod-deletion-cost",
+                    DrainAnnotations.SINCE);
+        });
+
+        // 3 -> 0 needs web-a too, which runs the task: denied naming it until it finished.
+        JsonNode denied = review(adapter, "deployments", "web", 3, 0, false);
+        assertThat(denied.path("allowed").asBoolean()).as(denied.toString()).isFalse();
+        assertThat(denied.path("status").path("message").asText())
+                .contains("web-a (celery@web-a) runs tasks.sleep[" + taskId + "]");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> review(adapter, "deployments", "web", 3, 0, false).path("allowed").asBoolean());
+    }
+
     private JsonNode review(RunningAdapter adapter, int from, int to, boolean dryRun) throws Exception {
+        return review(adapter, "statefulsets", STS, from, to, dryRun);
+    }
+
+    private JsonNode review(RunningAdapter adapter, String resource, String name, int from, int to, boolean dryRun)
+            throws Exception {
         String uid = UUID.randomUUID().toString();
         long start = System.nanoTime();
         RunningAdapter.Probe answer = adapter.postSecure("/admission/scale",
-                ScaleReviews.review(uid, "statefulsets", NS, STS, from, to, dryRun));
+                ScaleReviews.review(uid, resource, NS, name, from, to, dryRun));
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
         JsonNode review = JSON.readTree(answer.body());
