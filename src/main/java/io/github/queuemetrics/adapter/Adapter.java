@@ -8,6 +8,7 @@ import io.github.queuemetrics.adapter.management.ManagementRouter;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
 import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
 import io.github.queuemetrics.adapter.poll.SourcePoller;
+import io.github.queuemetrics.adapter.scaledown.ScaleDownModule;
 import io.github.queuemetrics.adapter.source.QueueSource;
 import io.github.queuemetrics.adapter.source.SourceFactory;
 import io.github.queuemetrics.adapter.store.MetricStore;
@@ -62,6 +63,7 @@ public final class Adapter {
     private final WorkerDirectory workers = new WorkerDirectory();
     private HttpServer secureServer;
     private HttpServer managementServer;
+    private ScaleDownModule scaleDown;
 
     public Adapter(CommandLine.Options options, AdapterConfig config) {
         this.options = options;
@@ -74,15 +76,23 @@ public final class Adapter {
         store = new MetricStore(config.sources(), Clock.systemUTC());
         AdapterMetrics metrics = new AdapterMetrics(store, workers);
         shutdown.push("metrics", metrics::close);
-        // Enough threads for every source to poll at once, plus a few for /metrics scrapes.
-        WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
+        // Enough threads for every source to poll at once, plus a few for /metrics scrapes, plus two
+        // for the scale-down hook's reviews and sweeps (a review must not queue behind slow polls).
+        WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4
+                + (config.scaleDownHook().isPresent() ? 2 : 0));
         shutdown.push("broker pool", pool::close);
+        scaleDown = new ScaleDownModule(vertx, pool, config, options.kubeconfig(), workers, metrics.registry());
+        if (config.scaleDownHook().isPresent()) {
+            // Closed after the servers (no review in flight), before the pool its sweeps run on.
+            shutdown.push("scale-down hook", scaleDown::close);
+        }
 
         // The secure port listens before the first polls: /readyz turns 200 after a good poll, and
         // the APIService must not be sent to a pod whose secure port is not listening yet.
         return startManagement(metrics)
                 .compose(v -> startSecure(metrics))
                 .compose(v -> startSources(pool, metrics))
+                .compose(v -> scaleDown.start())
                 .map(v -> {
                     LOG.info("queue-metrics-adapter {} serving: external metrics on https://0.0.0.0:{}, "
                                     + "management on http://0.0.0.0:{}, {} source(s)", CommandLine.version(),
@@ -135,6 +145,7 @@ public final class Adapter {
                 ? TlsOptions.fromFiles(options.tlsCertFile().orElseThrow(), options.tlsPrivateKeyFile().orElseThrow())
                 : TlsOptions.selfSigned(List.of());
         Router router = ApiServerFactory.router(vertx, store, null);
+        scaleDown.mount(router);
         // First on every route: the latency of the HPA's metric requests is the one that matters most.
         router.route().order(-1).handler(new HttpMetricsHandler(metrics.registry(), "secure"));
         return SecureServer.start(vertx, router, options.securePort(), tls)

@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.cli;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.Durations;
+import io.github.queuemetrics.adapter.config.ScaleDownConfig;
 import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
@@ -43,6 +44,7 @@ public final class CheckConfig {
         for (SourceConfig source : config.sources()) {
             renderSource(source, out);
         }
+        config.scaleDownHook().ifPresent(scaleDown -> renderScaleDown(scaleDown, out));
         return out.toString();
     }
 
@@ -91,6 +93,20 @@ public final class CheckConfig {
         } else if (s.usesTls()) {
             out.append("    # tls: no caFile: certificates are verified (chain and host name) against the JVM's "
                     + "default trust store\n");
+        }
+    }
+
+    private static void renderScaleDown(ScaleDownConfig scaleDown, StringBuilder out) {
+        out.append("scaleDown:\n");
+        out.append("  drainTimeout: ").append(Durations.format(scaleDown.drainTimeout())).append('\n');
+        out.append("  undoAfter: ").append(Durations.format(scaleDown.undoAfter())).append('\n');
+        out.append("  workloads:\n");
+        for (ScaleDownConfig.Workload w : scaleDown.workloads()) {
+            out.append("    - kind: ").append(w.kind().configName()).append('\n');
+            out.append("      namespace: ").append(scalar(w.namespace())).append('\n');
+            out.append("      name: ").append(scalar(w.name())).append('\n');
+            out.append("      source: ").append(scalar(w.source())).append('\n');
+            out.append("      workerName: ").append(quoted(w.workerName())).append('\n');
         }
     }
 

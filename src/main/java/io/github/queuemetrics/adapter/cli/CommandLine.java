@@ -60,6 +60,8 @@ public final class CommandLine {
      * @param checkConfig       validate, print the resolved configuration and exit
      * @param help              print {@link #helpText()} and exit 0 (other options are ignored)
      * @param version           print {@link #versionText()} and exit 0 (other options are ignored)
+     * @param kubeconfig        the Kubernetes API's kubeconfig ({@code --kubeconfig}); absent: fabric8's
+     *                          auto-configuration (in-cluster service account, KUBECONFIG, ~/.kube/config)
      */
     public record Options(
             Path config,
@@ -70,7 +72,8 @@ public final class CommandLine {
             Authentication authentication,
             boolean checkConfig,
             boolean help,
-            boolean version) {
+            boolean version,
+            Optional<Path> kubeconfig) {
 
         /** True when the serving certificate comes from files rather than being generated. */
         public boolean hasTlsFiles() {
@@ -94,6 +97,8 @@ public final class CommandLine {
                 "delegated: act as an aggregated API server (front-proxy client certificate,\n"
                         + "TokenReview, SubjectAccessReview); none: allow every request",
                 "default: delegated inside a cluster (" + IN_CLUSTER_ENV + " set), none outside"),
+        KUBECONFIG("--kubeconfig", "FILE", "the Kubernetes API for the scale-down hook",
+                "default: in-cluster service account, else KUBECONFIG, else ~/.kube/config"),
         CHECK_CONFIG("--check-config", null,
                 "validate the configuration, print the resolved sources (secrets hidden) and exit",
                 "exit status 0 when valid, 2 otherwise"),
@@ -172,7 +177,7 @@ public final class CommandLine {
 
     private static Options defaults(Map<String, String> env, boolean help, boolean version) {
         return new Options(Path.of(DEFAULT_CONFIG), DEFAULT_SECURE_PORT, DEFAULT_MANAGEMENT_PORT,
-                Optional.empty(), Optional.empty(), defaultAuthentication(env), false, help, version);
+                Optional.empty(), Optional.empty(), defaultAuthentication(env), false, help, version, Optional.empty());
     }
 
     private static Options build(Map<Option, String> given, Map<String, String> env) throws UsageException {
@@ -191,7 +196,7 @@ public final class CommandLine {
         Authentication authentication = given.containsKey(Option.AUTHENTICATION)
                 ? authentication(given.get(Option.AUTHENTICATION)) : defaultAuthentication(env);
         return new Options(config, securePort, managementPort, cert, key, authentication,
-                given.containsKey(Option.CHECK_CONFIG), false, false);
+                given.containsKey(Option.CHECK_CONFIG), false, false, readableFile(given, Option.KUBECONFIG));
     }
 
     private static Option option(String name) throws UsageException {

@@ -19,7 +19,7 @@ import java.util.Set;
  */
 final class ConfigKeys {
 
-    static final List<String> TOP_LEVEL_KEYS = List.of("pollInterval", "maxStaleness", "sources");
+    static final List<String> TOP_LEVEL_KEYS = List.of("pollInterval", "maxStaleness", "sources", "scaleDown");
 
     private static final Set<SourceType> ALL = EnumSet.allOf(SourceType.class);
     private static final Set<SourceType> REDIS = EnumSet.of(SourceType.CELERY_REDIS, SourceType.RQ);

@@ -180,10 +180,11 @@ public final class ConfigLoader {
                             + Durations.format(poll.get()) + "), or every poll makes the values stale");
         }
         List<SourceConfig> sources = sources(root, poll, staleness, problems);
+        ScaleDownConfig scaleDown = root.has("scaleDown") ? scaleDown(root.get("scaleDown"), sources, problems) : null;
         if (!problems.isEmpty()) {
             return null;
         }
-        return new AdapterConfig(poll.orElseThrow(), staleness.orElseThrow(), sources);
+        return new AdapterConfig(poll.orElseThrow(), staleness.orElseThrow(), sources, scaleDown);
     }
 
     private static String topLevelHint(String key) {
@@ -195,6 +196,12 @@ public final class ConfigLoader {
             return "; " + key + " belongs inside an entry of sources: (check the indentation)";
         }
         return "; the top level has only " + String.join(", ", ConfigKeys.TOP_LEVEL_KEYS);
+    }
+
+    private static ScaleDownConfig scaleDown(JsonNode node, List<SourceConfig> sources, Problems problems) {
+        Map<String, SourceConfig> byName = new java.util.LinkedHashMap<>();
+        sources.forEach(s -> byName.put(s.name(), s));
+        return ScaleDownParser.parse(node, byName, !problems.hasUnder("sources"), problems);
     }
 
     private static List<SourceConfig> sources(JsonNode root, Optional<Duration> poll, Optional<Duration> staleness,

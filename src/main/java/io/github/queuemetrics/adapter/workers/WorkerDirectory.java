@@ -5,6 +5,7 @@ import io.github.queuemetrics.adapter.config.WorkerKind;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Every worker tracker of the adapter, for the readiness probes on the management port:
@@ -19,11 +20,17 @@ public final class WorkerDirectory {
 
     /** Written at start-up, read by every probe: copy on write, no lock on the read path. */
     private volatile List<Entry> entries = List.of();
+    /** Set once when the scale-down hook starts; draining workers read as not ready first. */
+    private volatile DrainingWorkers draining = DrainingWorkers.NONE;
 
     public synchronized void add(SourceConfig source, WorkerTracker tracker) {
         List<Entry> more = new ArrayList<>(entries);
         more.add(new Entry(source, tracker));
         entries = List.copyOf(more);
+    }
+
+    public void drainingFrom(DrainingWorkers draining) {
+        this.draining = draining;
     }
 
     public List<Entry> entries() {
@@ -32,6 +39,10 @@ public final class WorkerDirectory {
 
     /** The probe of {@code worker} among sources tracking {@code kind} workers. */
     public ProbeResult probe(WorkerKind kind, String worker, Instant now) {
+        Optional<String> drain = draining.drainingWorker(worker, now);
+        if (drain.isPresent()) {
+            return ProbeResult.notReady(drain.get());
+        }
         List<Entry> candidates = entries().stream().filter(e -> e.source().workers() == kind).toList();
         if (candidates.isEmpty()) {
             return ProbeResult.notReady("no source tracks " + kind.configName() + " workers (set workers: "
@@ -45,6 +56,10 @@ public final class WorkerDirectory {
      * maps the pod name through its {@code podWorkerTemplate}.
      */
     public ProbeResult probePod(String namespace, String pod, Instant now) {
+        Optional<String> drain = draining.drainingPod(namespace, pod, now);
+        if (drain.isPresent()) {
+            return ProbeResult.notReady(drain.get());
+        }
         List<String> tried = new ArrayList<>();
         for (Entry entry : entries()) {
             if (!entry.source().visibleTo(namespace)) {

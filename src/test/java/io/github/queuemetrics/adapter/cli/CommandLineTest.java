@@ -85,6 +85,16 @@ class CommandLineTest {
     }
 
     @Test
+    void kubeconfigNamesAReadableFile() throws Exception {
+        assertThat(parse(OUTSIDE).kubeconfig()).isEmpty();
+        assertThat(parse(OUTSIDE, "--kubeconfig", cert.toString()).kubeconfig()).contains(cert);
+        assertThatThrownBy(() -> parse(OUTSIDE, "--kubeconfig", dir.resolve("missing").toString()))
+                .isInstanceOf(UsageException.class)
+                .hasMessage("--kubeconfig: cannot read the file " + dir.resolve("missing"));
+        assertThat(CommandLine.helpText()).contains("--kubeconfig FILE", "~/.kube/config");
+    }
+
+    @Test
     void tlsFilesGoTogether() throws Exception {
         Options o = parse(OUTSIDE, "--tls-cert-file", cert.toString(), "--tls-private-key-file=" + key);
         assertThat(o.tlsCertFile()).isEqualTo(Optional.of(cert));

@@ -43,13 +43,18 @@ public final class RunningAdapter implements AutoCloseable {
                 .setDefaultPort(adapter.managementPort()));
     }
 
-    /** Starts the adapter on the configuration {@code yaml} (no authentication, ports chosen by the OS). */
-    public static RunningAdapter start(String yaml) throws Exception {
+    /**
+     * Starts the adapter on the configuration {@code yaml} (no authentication, ports chosen by the
+     * OS), with {@code moreArgs} added to its command line (e.g. --kubeconfig FILE).
+     */
+    public static RunningAdapter start(String yaml, String... moreArgs) throws Exception {
         Path file = Files.createTempFile("qma-it-", ".yaml");
         Files.writeString(file, yaml);
         file.toFile().deleteOnExit();
-        CommandLine.Options options = CommandLine.parse(new String[] {"--config", file.toString(),
-                "--secure-port", "0", "--management-port", "0", "--authentication", "none"}, Map.of());
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--config", file.toString(),
+                "--secure-port", "0", "--management-port", "0", "--authentication", "none"));
+        args.addAll(java.util.List.of(moreArgs));
+        CommandLine.Options options = CommandLine.parse(args.toArray(String[]::new), Map.of());
         AdapterConfig config = ConfigLoader.parse(yaml, System.getenv());
         Adapter adapter = new Adapter(options, config);
         adapter.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -80,6 +85,17 @@ public final class RunningAdapter implements AutoCloseable {
             return JSON.readTree(r.bodyAsString()).get("items");
         } catch (Exception e) {
             throw new AssertionError(e);
+        }
+    }
+
+    /** {@code POST path} on the secure port with a JSON body: status code and body. */
+    public Probe postSecure(String path, String json) {
+        try {
+            HttpResponse<Buffer> r = https.post(path).putHeader("Content-Type", "application/json")
+                    .sendBuffer(Buffer.buffer(json)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return new Probe(r.statusCode(), r.bodyAsString() == null ? "" : r.bodyAsString());
+        } catch (Exception e) {
+            throw new AssertionError("POST " + path + " failed: " + e, e);
         }
     }
 

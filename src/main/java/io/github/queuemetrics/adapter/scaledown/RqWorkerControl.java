@@ -1,0 +1,99 @@
+package io.github.queuemetrics.adapter.scaledown;
+
+import io.github.queuemetrics.adapter.redis.RedisEndpoint;
+import io.github.queuemetrics.adapter.workers.rq.RqLivenessRules;
+import io.github.queuemetrics.adapter.workers.rq.RqWorkerInfo;
+import io.github.queuemetrics.adapter.workers.rq.RqWorkerLiveness;
+import io.github.queuemetrics.adapter.workers.rq.RqWorkerPoll;
+import io.github.queuemetrics.adapter.workers.rq.RqWorkerReader;
+import java.net.URI;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * RQ workers, read live from the worker registry ({@code rq:workers} and the worker hashes, one
+ * pipelined read) on the hook's own Redis connection.
+ *
+ * <p><b>RQ has no per-worker "stop taking jobs" command</b> (only {@code rq suspend}, for every
+ * worker). So a drain stops nothing: the pod is marked (and its probe reads "draining"), and the
+ * scale-down is denied while a victim runs a job. What this guarantees: a job a victim is running
+ * when the HPA asks is not interrupted by this scale-down; a job a victim takes between the allowed
+ * review and its pod's SIGTERM is finished by RQ's warm shutdown provided the pod's
+ * {@code terminationGracePeriodSeconds} exceeds the longest job (else it is killed at the end of
+ * the grace period, as without the hook).
+ */
+public final class RqWorkerControl implements WorkerControl, AutoCloseable {
+
+    private final UnifiedJedis redis;
+    private final RqWorkerReader reader;
+    private final Clock clock;
+
+    RqWorkerControl(UnifiedJedis redis, Clock clock) {
+        this.redis = redis;
+        this.reader = new RqWorkerReader(redis);
+        this.clock = clock;
+    }
+
+    /** A connection of its own to the source's Redis, named {@code qma-<source>-scale-down}. */
+    public static RqWorkerControl forSource(URI uri, String sourceName) {
+        RedisEndpoint endpoint = RedisEndpoint.parse(uri, "qma-" + sourceName + "-scale-down");
+        return new RqWorkerControl(new JedisPooled(endpoint.hostAndPort(), endpoint.clientConfig()), Clock.systemUTC());
+    }
+
+    @Override
+    public void warmUp() {
+        read();
+    }
+
+    /** Alive unless gone: a silent or shutting-down worker may still finish a job it holds. */
+    @Override
+    public boolean alive(String worker) {
+        RqWorkerPoll poll = read();
+        return poll.worker(worker).map(w -> RqWorkerLiveness.assess(w, poll.suspended(), clock.instant(),
+                RqLivenessRules.DEFAULTS).status() != RqWorkerLiveness.Status.GONE).orElse(false);
+    }
+
+    /** Nothing to cancel: RQ cannot stop one worker taking jobs. */
+    @Override
+    public Optional<List<String>> consumedQueues(String worker) {
+        return Optional.of(List.of());
+    }
+
+    @Override
+    public void stopConsuming(String worker, List<String> queues) {
+        // RQ has no per-worker command; see the class comment.
+    }
+
+    @Override
+    public void resumeConsuming(String worker, List<String> queues) {
+        // Nothing was stopped.
+    }
+
+    @Override
+    public Map<String, WorkerLoad> loads(List<String> workers) {
+        RqWorkerPoll poll = read();
+        Map<String, WorkerLoad> loads = new LinkedHashMap<>();
+        for (String name : workers) {
+            Optional<RqWorkerInfo> info = poll.worker(name);
+            List<RunningTask> running = info.map(w -> w.currentJobs().stream()
+                    .map(id -> new RunningTask("job", id)).toList()).orElse(List.of());
+            loads.put(name, new WorkerLoad(running, 0));
+        }
+        return loads;
+    }
+
+    /** The reader keeps state between reads (workers that left recently): one read at a time. */
+    private synchronized RqWorkerPoll read() {
+        return reader.read();
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

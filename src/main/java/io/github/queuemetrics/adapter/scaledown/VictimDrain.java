@@ -1,0 +1,140 @@
+package io.github.queuemetrics.adapter.scaledown;
+
+import io.github.queuemetrics.adapter.config.ScaleDownConfig.Workload;
+import io.github.queuemetrics.adapter.scaledown.ReviewMessages.Busy;
+import io.github.queuemetrics.adapter.scaledown.WorkerControl.WorkerLoad;
+import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.DrainMark;
+import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.PodState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The part of a scale-down review common to every workload kind, once the victims are known: each
+ * victim whose pod runs and whose worker is alive is drained (annotation, then stop consuming),
+ * then asked what it holds; allowed once all are idle or drainTimeout has passed, denied otherwise.
+ * Blocking.
+ */
+final class VictimDrain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VictimDrain.class);
+
+    private final WorkloadCluster cluster;
+    private final Duration drainTimeout;
+    private final DrainMarks marks;
+    private final ScaleDownMetrics metrics;
+    private final Clock clock;
+
+    VictimDrain(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, ScaleDownMetrics metrics,
+                Clock clock) {
+        this.cluster = cluster;
+        this.drainTimeout = drainTimeout;
+        this.marks = marks;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** The decision for removing {@code victims} (pod names; {@code pods} is what exists). */
+    Decision decide(ScaleRequest request, Workload workload, WorkerControl workers, int from, int to,
+                    List<String> victims, Map<String, PodState> pods) {
+        List<String> live = new ArrayList<>();
+        List<String> holdNothing = new ArrayList<>();
+        for (String pod : victims) {
+            PodState state = pods.get(pod);
+            // A pod that is not running, or whose worker is gone, holds nothing.
+            if (state == null) {
+                holdNothing.add(ReviewMessages.noPod(pod));
+            } else if (!state.running()) {
+                holdNothing.add(ReviewMessages.notRunning(pod));
+            } else if (!workers.alive(workload.workerOf(pod))) {
+                holdNothing.add(ReviewMessages.workerGone(pod, workload.workerOf(pod)));
+            } else {
+                live.add(pod);
+            }
+        }
+        Instant now = clock.instant();
+        Instant since = now;
+        List<String> answered = new ArrayList<>();
+        for (String pod : live) {
+            Optional<DrainMark> mark = pods.get(pod).drain();
+            if (mark.isPresent() && mark.get().since().isBefore(since)) {
+                since = mark.get().since();
+            }
+            // A worker that does not answer is not asked again in this review: every unanswered
+            // call costs a reply timeout of the second the answer has.
+            Optional<List<String>> consumed = workers.consumedQueues(workload.workerOf(pod));
+            if (consumed.isPresent()) {
+                answered.add(workload.workerOf(pod));
+            }
+            if (!request.dryRun()) {
+                drain(request, workload, workers, pod, mark, consumed.orElse(List.of()), now);
+            }
+        }
+        Map<String, WorkerLoad> loads = workers.loads(answered);
+        List<Busy> busy = new ArrayList<>();
+        for (String pod : live) {
+            WorkerLoad load = loads.get(workload.workerOf(pod));
+            if (load == null || !load.idle()) {
+                busy.add(new Busy(pod, workload.workerOf(pod), load)); // null load: did not answer
+            }
+        }
+        if (busy.isEmpty()) {
+            return Decision.allow(ReviewMessages.allowed(request.workload(), from, to, live, holdNothing));
+        }
+        if (!now.isBefore(since.plus(drainTimeout))) {
+            Decision decision = Decision.drainTimedOut(ReviewMessages.timedOut(request.workload(), from, to, busy,
+                    since, drainTimeout));
+            if (!request.dryRun()) {
+                event(request, true, "ScaleDownDrainTimeout", decision.message());
+            }
+            return decision;
+        }
+        return Decision.deny(ReviewMessages.denied(request.workload(), from, to, busy, since, drainTimeout, now,
+                request.dryRun()));
+    }
+
+    /**
+     * Makes the victim's worker stop taking tasks. The annotation is written before the
+     * {@code cancel_consumer}, so whoever continues knows which queues to give back. {@code consumed}
+     * is asked every review, so a queue it consumes again (restart) is drained too.
+     */
+    private void drain(ScaleRequest request, Workload workload, WorkerControl workers, String pod,
+                       Optional<DrainMark> mark, List<String> consumed, Instant now) {
+        String worker = workload.workerOf(pod);
+        Set<String> queues = new LinkedHashSet<>(mark.map(DrainMark::queues).orElse(List.of()));
+        queues.addAll(consumed);
+        Instant since = mark.map(DrainMark::since).orElse(now);
+        // Written on every review: drain-asked-at tells the undo loop that a scale-down still wants the pod.
+        cluster.markDraining(request.namespace(), pod, new DrainMark(since, List.copyOf(queues), now));
+        if (!consumed.isEmpty()) {
+            workers.stopConsuming(worker, consumed);
+            if (mark.isEmpty()) {
+                metrics.drainStarted(workload);
+                LOG.info("{}: draining pod {} (worker {}): stopped consuming {}", request.workload(), pod, worker,
+                        consumed);
+                event(request, false, "ScaleDownDraining", "pod " + pod + " (worker " + worker
+                        + ") takes no new tasks from " + String.join(", ", consumed)
+                        + "; the scale-down waits until it is idle");
+            }
+        }
+        marks.draining(request.namespace(), pod, worker, request.workload(), since, now);
+    }
+
+    /** An event on the workload; failing to record it does not change the decision. */
+    void event(ScaleRequest request, boolean warning, String reason, String message) {
+        try {
+            cluster.event(request.namespace(), request.kind().configName(), request.name(), warning, reason, message);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: could not record the event {}: {}", request.workload(), reason, e.toString());
+        }
+    }
+
+}

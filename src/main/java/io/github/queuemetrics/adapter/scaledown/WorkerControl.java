@@ -1,0 +1,56 @@
+package io.github.queuemetrics.adapter.scaledown;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The workers of one source, as the hook drives them. Blocking (broker round trips): called on the
+ * worker pool. A broker that cannot be reached throws; the hook then fails open.
+ */
+public interface WorkerControl {
+
+    /** Opens the broker connection before the first review needs it. */
+    default void warmUp() {
+    }
+
+    /** True while the worker is alive (heartbeats); a gone worker holds nothing. */
+    boolean alive(String worker);
+
+    /** The queues the worker consumes now, or empty when it did not answer. */
+    Optional<List<String>> consumedQueues(String worker);
+
+    /** Makes the worker stop taking tasks from {@code queues}; what it holds still runs. */
+    void stopConsuming(String worker, List<String> queues);
+
+    /** Makes the worker consume {@code queues} again (undo of a drain). */
+    void resumeConsuming(String worker, List<String> queues);
+
+    /** What each worker still runs or holds; a worker that did not answer is absent. */
+    Map<String, WorkerLoad> loads(List<String> workers);
+
+    /**
+     * @param running    tasks executing now
+     * @param prefetched tasks taken from the broker and not started yet (they will run too)
+     */
+    record WorkerLoad(List<RunningTask> running, int prefetched) {
+
+        public WorkerLoad {
+            running = List.copyOf(running);
+        }
+
+        public boolean idle() {
+            return running.isEmpty() && prefetched == 0;
+        }
+    }
+
+    /**
+     * A task a worker executes. (No run time: Celery's {@code time_start} is the worker host's
+     * monotonic clock, not comparable with ours.)
+     *
+     * @param name the task name, e.g. tasks.sleep
+     * @param id   the task id
+     */
+    record RunningTask(String name, String id) {
+    }
+}

@@ -1,0 +1,29 @@
+/**
+ * The pre-scale-down hook: a validating admission webhook on the {@code /scale} subresource that
+ * the HPA's {@code PUT .../scale} passes through. For a scale-down of a guarded StatefulSet it
+ * drains the workers of the pods that will go (Celery {@code cancel_consumer}), marks the pods with
+ * annotations (state on the pods, so another adapter replica continues) and denies the update,
+ * naming each victim and what it still runs, until they are idle or {@code drainTimeout} has passed.
+ * The HPA asks again every 15 s. For a Deployment it first chooses the cheapest pods and sets their
+ * {@code controller.kubernetes.io/pod-deletion-cost} lowest.
+ *
+ * <p>The HTTP layer calls one interface, {@link io.github.queuemetrics.adapter.scaledown.ScaleDownHook}.
+ * Everything fails open: an internal failure allows the scale, logged and counted, because a broken
+ * adapter must never block scaling.
+ *
+ * <p>Seams: {@link io.github.queuemetrics.adapter.scaledown.WorkloadCluster} (Kubernetes: fabric8,
+ * blocking, on the worker pool), {@link io.github.queuemetrics.adapter.scaledown.WorkerControl}
+ * (the workers: Celery remote control), {@link io.github.queuemetrics.adapter.scaledown.StatefulSetReviewer}
+ * and {@link io.github.queuemetrics.adapter.scaledown.DeploymentReviewer} (the decisions; the part
+ * they share is {@link io.github.queuemetrics.adapter.scaledown.VictimDrain}), {@link io.github.queuemetrics.adapter.scaledown.StaleDrainSweeper} (undo of drains
+ * no scale-down asks for any more).
+ *
+ * <p>Authentication seam: the route is mounted on the secure router after the (future) delegated
+ * authentication guard, so that guard will see {@code /admission/scale}. The API server calls
+ * webhooks without credentials unless its AdmissionConfiguration gives it some: when delegated
+ * authentication is built, this route needs its own rule (the API server's client certificate).
+ *
+ * <p>Next steps (issue 7): {@code /hooks/pre-stop}, a Lease for the sweeper, informers in place of
+ * the GET/LIST per review.
+ */
+package io.github.queuemetrics.adapter.scaledown;
