@@ -9,7 +9,7 @@ import java.util.List;
  * The answer to one scale review.
  *
  * @param allowed  whether the scale update may proceed
- * @param outcome  for metrics and logs: allowed, denied, timed-out (drainTimeout passed), failed-open
+ * @param outcome  for metrics and logs: allowed, denied, drain_timeout (drainTimeout passed), failed_open
  * @param message  why; for a denial the API server returns it to the HPA, which shows it in its
  *                 FailedRescale event
  * @param warnings shown to the client of an allowed update (kubectl prints them)
@@ -18,8 +18,8 @@ public record Decision(boolean allowed, String outcome, String message, List<Str
 
     public static final String ALLOWED = "allowed";
     public static final String DENIED = "denied";
-    public static final String DRAIN_TIMEOUT = "drain-timeout";
-    public static final String FAILED_OPEN = "failed-open";
+    public static final String DRAIN_TIMEOUT = "drain_timeout";
+    public static final String FAILED_OPEN = "failed_open";
 
     public Decision {
         warnings = List.copyOf(warnings);

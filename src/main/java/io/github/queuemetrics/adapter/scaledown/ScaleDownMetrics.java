@@ -5,11 +5,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The hook's counters on /metrics: {@code adapter_scaledown_reviews_total{kind,namespace,name,outcome}}
- * (outcome: allowed, denied, drain-timeout, failed-open), {@code adapter_scaledown_drains_started_total}
- * and {@code adapter_scaledown_drains_undone_total} (per workload).
+ * The hook's counters on /metrics, named as the dashboards and alert rules in {@code grafana/}
+ * read them: {@code adapter_scaledown_reviews_total{kind,namespace,workload,decision}} (decision:
+ * allowed, denied, drain_timeout, failed_open) and {@code adapter_drains_total{kind,namespace,
+ * workload,event}} (event: started, undone, timeout: the scale-down was let through
+ * because drainTimeout passed).
  */
 public final class ScaleDownMetrics {
+
+    private static final String DRAINS_HELP = "worker drains by the pre-scale-down hook, by event";
 
     private final MeterRegistry registry;
 
@@ -17,31 +21,34 @@ public final class ScaleDownMetrics {
         this.registry = registry;
     }
 
-    /** {@code workload} may be null for requests that name no guarded workload. */
-    void reviewed(ScaleRequest request, String outcome) {
-        counter("adapter.scaledown.reviews", "scale reviews answered by the pre-scale-down hook", request)
-                .tag("outcome", outcome).register(registry).increment();
-    }
-
-    void drainStarted(Workload workload) {
-        counter("adapter.scaledown.drains.started", "pods whose workers were told to stop taking tasks", workload)
-                .register(registry).increment();
-    }
-
-    void drainUndone(Workload workload) {
-        counter("adapter.scaledown.drains.undone", "drained pods given their queues back (not removed after all)",
-                workload).register(registry).increment();
-    }
-
-    private static Counter.Builder counter(String name, String help, ScaleRequest request) {
-        return Counter.builder(name).description(help)
+    /** {@code request} may be null for a review that could not be read. */
+    void reviewed(ScaleRequest request, String decision) {
+        Counter.builder("adapter.scaledown.reviews").description("scale reviews answered by the pre-scale-down hook")
                 .tag("kind", request == null ? "" : request.kind().configName())
                 .tag("namespace", request == null ? "" : String.valueOf(request.namespace()))
-                .tag("name", request == null ? "" : String.valueOf(request.name()));
+                .tag("workload", request == null ? "" : String.valueOf(request.name()))
+                .tag("decision", decision).register(registry).increment();
+        if (Decision.DRAIN_TIMEOUT.equals(decision)) {
+            // the alert on drains that hit their timeout reads the drain events
+            Counter.builder("adapter.drains").description(DRAINS_HELP).tag("kind", request.kind().configName())
+                    .tag("namespace", String.valueOf(request.namespace())).tag("workload", String.valueOf(request.name()))
+                    .tag("event", "timeout").register(registry).increment();
+        }
     }
 
-    private static Counter.Builder counter(String name, String help, Workload workload) {
-        return Counter.builder(name).description(help).tag("kind", workload.kind().configName())
-                .tag("namespace", workload.namespace()).tag("name", workload.name());
+    /** A victim's worker was told to stop taking tasks. */
+    void drainStarted(Workload workload) {
+        drainEvent(workload, "started");
+    }
+
+    /** A drained pod got its queues back (not removed after all). */
+    void drainUndone(Workload workload) {
+        drainEvent(workload, "undone");
+    }
+
+    private void drainEvent(Workload workload, String event) {
+        Counter.builder("adapter.drains").description(DRAINS_HELP)
+                .tag("kind", workload.kind().configName()).tag("namespace", workload.namespace())
+                .tag("workload", workload.name()).tag("event", event).register(registry).increment();
     }
 }

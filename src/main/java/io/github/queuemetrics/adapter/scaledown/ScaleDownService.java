@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The {@link ScaleDownHook}: routes a review to its workload's reviewer on the worker pool and
  * guarantees the answer. <b>Fail open</b>: a parse error, an exception of the reviewer (Kubernetes
  * API or broker down, a bug) or no decision within {@code answerWithin} all answer allowed, logged
- * and counted as {@code failed-open}. A late decision's side effects (a drain started) still complete.
+ * and counted as {@code failed_open}. A late decision's side effects (a drain started) still complete.
  */
 public final class ScaleDownService implements ScaleDownHook {
 

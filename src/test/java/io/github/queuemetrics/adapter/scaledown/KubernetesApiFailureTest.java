@@ -84,7 +84,7 @@ class KubernetesApiFailureTest {
         assertThat(r.getUid()).isEqualTo("uid-1");
         assertThat(r.getStatus().getMessage()).startsWith("StatefulSet workers/wk: allowed because the scale-down hook "
                 + "failed:");
-        assertThat(registry.find("adapter.scaledown.reviews").tag("outcome", Decision.FAILED_OPEN).counter().count())
+        assertThat(registry.find("adapter.scaledown.reviews").tag("decision", Decision.FAILED_OPEN).counter().count())
                 .isEqualTo(1);
     }
 

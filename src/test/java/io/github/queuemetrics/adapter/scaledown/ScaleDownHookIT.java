@@ -133,10 +133,10 @@ class ScaleDownHookIT {
         });
 
         String scrape = adapter.scrape();
-        assertThat(scrape).contains("adapter_scaledown_reviews_total{kind=\"StatefulSet\",name=\"wk\","
-                + "namespace=\"workers\",outcome=\"denied\"}");
-        assertThat(RunningAdapter.sample(scrape, "adapter_scaledown_drains_undone_total{kind=\"StatefulSet\","
-                + "name=\"wk\",namespace=\"workers\"}")).isEqualTo(2);
+        assertThat(scrape).contains("adapter_scaledown_reviews_total{decision=\"denied\",kind=\"StatefulSet\","
+                + "namespace=\"workers\",workload=\"wk\"}");
+        assertThat(RunningAdapter.sample(scrape, "adapter_drains_total{event=\"undone\",kind=\"StatefulSet\","
+                + "namespace=\"workers\",workload=\"wk\"}")).isEqualTo(2);
         wk1.close();
     }
 

@@ -55,7 +55,7 @@ class ScaleDownServiceTest {
     }
 
     double count(String outcome) {
-        var counter = registry.find("adapter.scaledown.reviews").tag("outcome", outcome).counter();
+        var counter = registry.find("adapter.scaledown.reviews").tag("decision", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
