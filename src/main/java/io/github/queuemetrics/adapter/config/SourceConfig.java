@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  *                        (default {@link #DEFAULT_MAX_QUEUES}, the scale the benchmarks measured)
  * @param workerReplyTimeout with {@code workers: celery}: how long a poll waits for the workers'
  *                        answers to a broadcast; default 1 s (Celery's own)
+ * @param pulp            type pulp only: the database and grouping; null for other types
  */
 public record SourceConfig(
         String name,
@@ -51,7 +52,8 @@ public record SourceConfig(
         String keyPrefix,
         String podWorkerTemplate,
         int maxQueues,
-        Duration workerReplyTimeout) {
+        Duration workerReplyTimeout,
+        PulpSettings pulp) {
 
     /** 10,000 queues is what bench/README.md measured (poll time, memory); a pattern gone wild fails beyond it. */
     public static final int DEFAULT_MAX_QUEUES = 10_000;
@@ -79,14 +81,14 @@ public record SourceConfig(
                         Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
                         String keyPrefix, String podWorkerTemplate) {
         this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
-                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0, null);
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0, null, null);
     }
 
     /** This source with another {@code maxQueues}. */
     public SourceConfig withMaxQueues(int max) {
         return new SourceConfig(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers,
                 namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, max,
-                workerReplyTimeout);
+                workerReplyTimeout, pulp);
     }
 
     /**
@@ -121,9 +123,12 @@ public record SourceConfig(
         return namespaces.isEmpty() || namespaces.contains(namespace);
     }
 
-    /** True for a fixed queue list, false for discovery by {@code queuePattern}. */
+    /**
+     * True for a fixed queue list, false for discovery by {@code queuePattern} or, on Pulp, items
+     * found in the database ({@code groupBy: domain | name}).
+     */
     public boolean fixedQueues() {
-        return queuePattern == null;
+        return queuePattern == null && (pulp == null || pulp.groupBy() == PulpSettings.GroupBy.NONE);
     }
 
     @Override
@@ -134,6 +139,6 @@ public record SourceConfig(
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
                 + ", maxStaleness=" + maxStaleness + ", maxQueues=" + maxQueues
-                + ", workerReplyTimeout=" + workerReplyTimeout + "]";
+                + ", workerReplyTimeout=" + workerReplyTimeout + (pulp == null ? "" : ", pulp=" + pulp) + "]";
     }
 }

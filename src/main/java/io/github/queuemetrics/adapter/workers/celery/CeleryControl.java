@@ -59,8 +59,8 @@ public final class CeleryControl implements AutoCloseable {
             case RABBITMQ -> new CeleryControl(new AmqpPidboxTransport(source.amqpUri()));
             case CELERY_REDIS -> new CeleryControl(new RedisPidboxTransport(source.uri(), source.keyPrefix(),
                     source.separator(), PidboxTransport.DEFAULT_NAMESPACE, Duration.ofSeconds(5)));
-            case RQ -> throw new IllegalArgumentException("source " + source.name()
-                    + " is an RQ source: RQ workers have no Celery remote control");
+            case RQ, PULP -> throw new IllegalArgumentException("source " + source.name()
+                    + " is of type " + source.type().configName() + ": its workers have no Celery remote control");
         };
     }
 
