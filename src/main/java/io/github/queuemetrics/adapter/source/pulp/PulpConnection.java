@@ -36,8 +36,8 @@ final class PulpConnection {
         p.setProperty("socketTimeout", String.valueOf(
                 settings.statementTimeout().plus(SOCKET_MARGIN).toSeconds()));
         p.setProperty("ApplicationName", applicationName);
-        p.setProperty("options", "-c statement_timeout=" + statementMillis
-                + " -c default_transaction_read_only=on -c lock_timeout=" + statementMillis);
+        // statement_timeout also ends a wait for a lock (a migration holding core_task).
+        p.setProperty("options", "-c statement_timeout=" + statementMillis + " -c default_transaction_read_only=on");
         p.setProperty("readOnly", "true");
         Connection connection = DriverManager.getConnection(settings.jdbcUrl(), p);
         connection.setAutoCommit(true); // one statement per poll: no transaction left open between polls

@@ -24,12 +24,8 @@ final class PulpFailures {
         }
         if (state.equals("57014")) {
             return "Pulp database " + where + ": the query ran longer than statementTimeout ("
-                    + Durations.format(settings.statementTimeout()) + "); the database is slow or a table is locked";
-        }
-        if (state.equals("55P03")) {
-            return "Pulp database " + where + ": waited longer than statementTimeout ("
-                    + Durations.format(settings.statementTimeout()) + ") for a lock on Pulp's tables"
-                    + " (a migration or another session holds it)";
+                    + Durations.format(settings.statementTimeout()) + "); the database is slow or a table is locked"
+                    + " (a migration or another session holding core_task)";
         }
         if (state.equals("42501")) {
             return "Pulp database " + where + ": permission denied; grant SELECT on " + groupByTables
