@@ -65,6 +65,15 @@ class PulpFaultsIT {
     }
 
     @Test
+    void aDatabaseThatDoesNotExistIsNamedAsSuch() throws Exception {
+        String missing = "qma_pulp_missing_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        try (PulpSource source = new PulpSource(config("uri: postgresql://postgres@127.0.0.1:5432/" + missing))) {
+            assertThat(failedPoll(source)).hasMessageContaining("source pulp: Pulp database jdbc:postgresql://127.0.0.1:5432/"
+                    + missing + " as postgres: the database does not exist");
+        }
+    }
+
+    @Test
     void groupByDomainOnAPulpWithoutDomainsSaysSo() throws Exception {
         try (PulpDatabase db = PulpDatabase.create(Layout.PULP_3_2X);
              PulpSource source = new PulpSource(config("uri: " + db.uri(), "groupBy: domain"))) {
