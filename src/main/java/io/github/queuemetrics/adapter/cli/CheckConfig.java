@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.cli;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.Durations;
+import io.github.queuemetrics.adapter.config.PulpSettings;
 import io.github.queuemetrics.adapter.config.ScaleDownConfig;
 import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.config.SourceConfig;
@@ -59,10 +60,14 @@ public final class CheckConfig {
                 field(out, "managementUri", uri(s.managementUri()));
             }
             field(out, "vhosts", list(s.vhosts()));
+        } else if (s.type() == SourceType.PULP) {
+            renderPulp(s.pulp(), out);
         } else {
             field(out, "uri", uri(s.uri()));
         }
-        if (s.fixedQueues()) {
+        if (s.type() == SourceType.PULP) {
+            out.append("    # queues: from groupBy\n");
+        } else if (s.fixedQueues()) {
             field(out, "queues", list(s.queues()));
         } else {
             field(out, "queuePattern", quoted(s.queuePattern().pattern()));
@@ -108,6 +113,21 @@ public final class CheckConfig {
             out.append("      source: ").append(scalar(w.source())).append('\n');
             out.append("      workerName: ").append(quoted(w.workerName())).append('\n');
         }
+    }
+
+    /** The JDBC form even when the file gave a uri: it is what the driver is handed. */
+    private static void renderPulp(PulpSettings pulp, StringBuilder out) {
+        field(out, "jdbcUrl", quoted(pulp.redactedJdbcUrl()));
+        if (pulp.user() != null) {
+            field(out, "user", scalar(pulp.user()));
+        }
+        if (pulp.password() == null) {
+            out.append("    # password: not set\n");
+        } else {
+            field(out, "password", "\"***\"");
+        }
+        field(out, "groupBy", pulp.groupBy().configName());
+        field(out, "statementTimeout", Durations.format(pulp.statementTimeout()));
     }
 
     private static void field(StringBuilder out, String key, String value) {

@@ -23,6 +23,9 @@ final class ConfigKeys {
 
     private static final Set<SourceType> ALL = EnumSet.allOf(SourceType.class);
     private static final Set<SourceType> REDIS = EnumSet.of(SourceType.CELERY_REDIS, SourceType.RQ);
+    /** Pulp has no queues to name: its items come from groupBy. */
+    private static final Set<SourceType> WITH_QUEUES = EnumSet.complementOf(EnumSet.of(SourceType.PULP));
+    private static final Set<SourceType> PULP = EnumSet.of(SourceType.PULP);
 
     /** Source key to the types that accept it, in documentation order. */
     static final Map<String, Set<SourceType>> SOURCE_KEYS = sourceKeys();
@@ -37,10 +40,15 @@ final class ConfigKeys {
         keys.put("amqpUri", EnumSet.of(SourceType.RABBITMQ));
         keys.put("managementUri", EnumSet.of(SourceType.RABBITMQ));
         keys.put("vhosts", EnumSet.of(SourceType.RABBITMQ));
-        keys.put("uri", REDIS);
-        keys.put("queues", ALL);
-        keys.put("queuePattern", ALL);
-        keys.put("maxQueues", ALL);
+        keys.put("uri", EnumSet.of(SourceType.CELERY_REDIS, SourceType.RQ, SourceType.PULP));
+        keys.put("jdbcUrl", PULP);
+        keys.put("user", PULP);
+        keys.put("password", PULP);
+        keys.put("groupBy", PULP);
+        keys.put("statementTimeout", PULP);
+        keys.put("queues", WITH_QUEUES);
+        keys.put("queuePattern", WITH_QUEUES);
+        keys.put("maxQueues", WITH_QUEUES);
         keys.put("workers", ALL);
         keys.put("namespaces", ALL);
         keys.put("pollInterval", ALL);
@@ -48,7 +56,7 @@ final class ConfigKeys {
         keys.put("prioritySteps", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("separator", EnumSet.of(SourceType.CELERY_REDIS));
         keys.put("keyPrefix", EnumSet.of(SourceType.CELERY_REDIS));
-        keys.put("podWorkerTemplate", ALL);
+        keys.put("podWorkerTemplate", WITH_QUEUES);
         keys.put("workerReplyTimeout", EnumSet.of(SourceType.RABBITMQ, SourceType.CELERY_REDIS));
         keys.put("tls", ALL);
         return Collections.unmodifiableMap(keys);

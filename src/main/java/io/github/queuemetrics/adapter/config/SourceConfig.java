@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  * @param tlsCaFile       {@code tls.caFile}: PEM file of the CAs trusted for this source's TLS
  *                        connections ({@code amqps://}, {@code rediss://}, {@code https://}); null
  *                        trusts the JVM's default trust store. Chain and host name are always verified
+ * @param pulp            type pulp only: the database and grouping; null for other types
  */
 public record SourceConfig(
         String name,
@@ -56,7 +57,8 @@ public record SourceConfig(
         String podWorkerTemplate,
         int maxQueues,
         Duration workerReplyTimeout,
-        Path tlsCaFile) {
+        Path tlsCaFile,
+        PulpSettings pulp) {
 
     /** 10,000 queues is what bench/README.md measured (poll time, memory); a pattern gone wild fails beyond it. */
     public static final int DEFAULT_MAX_QUEUES = 10_000;
@@ -84,14 +86,14 @@ public record SourceConfig(
                         Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
                         String keyPrefix, String podWorkerTemplate) {
         this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
-                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0, null, null);
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, 0, null, null, null);
     }
 
     /** This source with another {@code maxQueues}. */
     public SourceConfig withMaxQueues(int max) {
         return new SourceConfig(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers,
                 namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, max,
-                workerReplyTimeout, tlsCaFile);
+                workerReplyTimeout, tlsCaFile, pulp);
     }
 
     /**
@@ -131,9 +133,12 @@ public record SourceConfig(
         return namespaces.isEmpty() || namespaces.contains(namespace);
     }
 
-    /** True for a fixed queue list, false for discovery by {@code queuePattern}. */
+    /**
+     * True for a fixed queue list, false for discovery by {@code queuePattern} or, on Pulp, items
+     * found in the database ({@code groupBy: domain | name}).
+     */
     public boolean fixedQueues() {
-        return queuePattern == null;
+        return queuePattern == null && (pulp == null || pulp.groupBy() == PulpSettings.GroupBy.NONE);
     }
 
     @Override
@@ -144,6 +149,7 @@ public record SourceConfig(
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval
                 + ", maxStaleness=" + maxStaleness + ", maxQueues=" + maxQueues
-                + ", workerReplyTimeout=" + workerReplyTimeout + (tlsCaFile == null ? "" : ", tls.caFile=" + tlsCaFile) + "]";
+                + ", workerReplyTimeout=" + workerReplyTimeout + (tlsCaFile == null ? "" : ", tls.caFile=" + tlsCaFile)
+                + (pulp == null ? "" : ", pulp=" + pulp) + "]";
     }
 }

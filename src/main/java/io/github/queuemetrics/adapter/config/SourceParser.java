@@ -67,7 +67,9 @@ final class SourceParser {
         Optional<List<String>> queues = f.list("queues", false, "a non-empty list of queue names",
                 Fields.nonBlankString(problems, "a queue name"));
         Optional<Pattern> queuePattern = queuePattern(f);
-        if (!f.has("queues") && !f.has("queuePattern")) {
+        if (type == SourceType.PULP) {
+            queues = Optional.of(List.of(PulpSettings.SINGLE_ITEM)); // only groupBy: none uses it (fixedQueues)
+        } else if (!f.has("queues") && !f.has("queuePattern")) {
             f.problem("queues", "required: a non-empty list of queue names (or queuePattern: a regex)");
         } else if (f.has("queues") && f.has("queuePattern")) {
             f.problem("queuePattern", "give either queues or queuePattern, not both");
@@ -85,6 +87,7 @@ final class SourceParser {
         Optional<Duration> poll = f.has("pollInterval") ? f.duration("pollInterval") : globalPoll;
         Optional<Duration> staleness = f.has("maxStaleness") ? f.duration("maxStaleness") : globalStaleness;
         checkStaleness(f, poll, staleness);
+        Optional<PulpSettings> pulp = type == SourceType.PULP ? PulpSourceParser.parse(node, f, staleness) : Optional.empty();
 
         Optional<List<Integer>> prioritySteps = Optional.empty();
         Optional<String> separator = Optional.empty();
@@ -123,7 +126,7 @@ final class SourceParser {
                 queuePattern.orElse(null), workers.orElse(WorkerKind.NONE), namespaces.orElse(List.of()),
                 poll.orElseThrow(), staleness.orElseThrow(), prioritySteps.orElse(null),
                 separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null), maxQueues,
-                replyTimeout.orElse(null), tlsCaFile.orElse(null));
+                replyTimeout.orElse(null), tlsCaFile.orElse(null), pulp.orElse(null));
     }
 
     /** {@code maxQueues}: only with queuePattern, an integer 1..1,000,000; 0 (the default) when absent or invalid. */
@@ -238,6 +241,10 @@ final class SourceParser {
     private static Optional<WorkerKind> workers(Fields f, SourceType type) {
         Optional<String> text = f.string("workers", false, "celery, rq or none");
         if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        if (type == SourceType.PULP && !text.get().equals(WorkerKind.NONE.configName())) {
+            f.problem("workers", "worker tracking for Pulp is not implemented yet; leave workers out (or none)");
             return Optional.empty();
         }
         Optional<WorkerKind> kind = WorkerKind.fromConfigName(text.get());

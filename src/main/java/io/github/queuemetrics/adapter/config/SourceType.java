@@ -7,7 +7,8 @@ import java.util.Optional;
 public enum SourceType {
     CELERY_REDIS("celery-redis"),
     RABBITMQ("rabbitmq"),
-    RQ("rq");
+    RQ("rq"),
+    PULP("pulp");
 
     private final String configName;
 

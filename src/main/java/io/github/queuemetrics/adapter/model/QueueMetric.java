@@ -21,7 +21,8 @@ public enum QueueMetric {
     COMPLETION_RATE("queue_completion_rate", "tasks per second finishing over the last minute"),
     WORKERS_TOTAL("workers_total", "live workers consuming the queue"),
     WORKERS_BUSY("workers_busy", "live workers executing at least one task"),
-    WORKERS_UTILIZATION("workers_utilization", "busy task slots / all task slots over the last minute");
+    WORKERS_UTILIZATION("workers_utilization", "busy task slots / all task slots over the last minute"),
+    BLOCKED("queue_blocked", "Pulp: waiting tasks that cannot run yet (their resource locks are held)");
 
     private static final Map<String, QueueMetric> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(QueueMetric::metricName, Function.identity()));

@@ -2,6 +2,7 @@ package io.github.queuemetrics.adapter.source;
 
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.source.celery.CeleryRedisSource;
+import io.github.queuemetrics.adapter.source.pulp.PulpSource;
 import io.github.queuemetrics.adapter.source.rabbitmq.RabbitMqSource;
 import io.github.queuemetrics.adapter.source.rq.RqSource;
 
@@ -16,6 +17,7 @@ public final class SourceFactory {
             case CELERY_REDIS -> new CeleryRedisSource(config);
             case RABBITMQ -> new RabbitMqSource(config);
             case RQ -> new RqSource(config);
+            case PULP -> new PulpSource(config);
         };
     }
 }

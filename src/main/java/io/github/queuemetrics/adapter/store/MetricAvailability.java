@@ -15,6 +15,7 @@ final class MetricAvailability {
             case ARRIVAL_RATE, COMPLETION_RATE -> "managementUri on RabbitMQ sources, or workers: celery on Celery sources";
             case WORKERS_TOTAL, WORKERS_BUSY, WORKERS_UTILIZATION -> "workers: celery|rq on the source";
             case OLDEST_AGE_SECONDS -> "managementUri on RabbitMQ sources";
+            case BLOCKED -> "a pulp source on Pulp 3.48 or later (core_task.unblocked_at)";
             default -> "a source that reports it";
         };
     }

@@ -118,7 +118,7 @@ class ConfigLoaderValidationTest {
                 arguments(RABBIT + RABBIT.replace("sources:\n", ""), "sources[1].name",
                         "'rabbit' is already the name of sources[0]"),
                 // type
-                arguments(replacing(RABBIT, "type", null), "sources[0].type", "required: one of celery-redis, rabbitmq, rq"),
+                arguments(replacing(RABBIT, "type", null), "sources[0].type", "required: one of celery-redis, pulp, rabbitmq, rq"),
                 arguments(replacing(RABBIT, "type", "type: kafka"), "sources[0].type", "'kafka' is not a source type"),
                 // rabbitmq URIs and vhosts
                 arguments(replacing(RABBIT, "amqpUri", null), "sources[0].amqpUri", "required"),
@@ -211,7 +211,7 @@ class ConfigLoaderValidationTest {
                 arguments(with(RQ, "amqpUri: amqp://localhost"), "sources[0].amqpUri", "only for type rabbitmq"),
                 arguments(with(RQ, "managementUri: http://localhost"), "sources[0].managementUri", "only for type rabbitmq"),
                 arguments(with(RABBIT, "uri: redis://localhost"), "sources[0].uri",
-                        "only for types celery-redis, rq; for rabbitmq did you mean amqpUri?"),
+                        "only for types celery-redis, pulp, rq; for rabbitmq did you mean amqpUri?"),
                 // celery-redis transport options
                 arguments(with(REDIS, "prioritySteps: []"), "sources[0].prioritySteps", "non-empty ascending list"),
                 arguments(with(REDIS, "prioritySteps: [0, 6, 3]"), "sources[0].prioritySteps", "ascending order"),
@@ -277,7 +277,7 @@ class ConfigLoaderValidationTest {
                 "sources[1].name: 'Redis' may contain only lower-case letters, digits and '-'",
                 "sources[1].queue: unknown key; did you mean queues?",
                 "sources[2].name: 'rabbit' is already the name of sources[0]; names must be unique",
-                "sources[2].type: 'nats' is not a source type; use one of celery-redis, rabbitmq, rq",
+                "sources[2].type: 'nats' is not a source type; use one of celery-redis, pulp, rabbitmq, rq",
                 "sources[3].queues[0]: environment variable Q is not set (set it, or give a default: ${Q:-value})",
                 "sources[3].name: required: the source name ([a-z0-9-]+)",
                 "sources[3].uri: required: a URI such as redis://host:6379/0 (:password@ before the host)");

@@ -140,11 +140,11 @@ class BrokerTlsIT {
         clients.put("rabbitmq counts (AMQP)", config -> poll(new RabbitMqSource(new SourceConfig(config.name(),
                 SourceType.RABBITMQ, config.amqpUri(), null, List.of(VHOST), null, config.queues(), null,
                 WorkerKind.NONE, List.of(), Duration.ofSeconds(5), Duration.ofSeconds(30), null, null, null, null, 0, null,
-                config.tlsCaFile()))));
+                config.tlsCaFile(), null))));
         clients.put("rabbitmq counts (management API)", config -> poll(new RabbitMqSource(new SourceConfig(
                 config.name(), SourceType.RABBITMQ, amqpPlain, config.managementUri(), List.of(VHOST), null,
                 List.of("h6-transport-tls"), null, WorkerKind.NONE, List.of(), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), null, null, null, null, 0, null, config.tlsCaFile()))));
+                Duration.ofSeconds(30), null, null, null, null, 0, null, config.tlsCaFile(), null))));
         clients.put("celery events (AMQP)", config -> subscribe(new AmqpEventStream(AmqpEndpoint.forSource(config),
                 AmqpEventStream.DEFAULT_EXCHANGE, "h6-transport-tls-events", e -> { }, Clock.systemUTC(),
                 Duration.ofMillis(100), Duration.ofMillis(200))));
@@ -163,7 +163,7 @@ class BrokerTlsIT {
             SourceConfig rq = redisConfig(config, SourceType.RQ);
             WorkerTracker tracker = WorkerTrackers.forSource(new SourceConfig(rq.name(), rq.type(), null, null,
                     List.of(), rq.uri(), rq.queues(), null, WorkerKind.RQ, List.of(), rq.pollInterval(),
-                    rq.maxStaleness(), null, null, null, null, 0, null, rq.tlsCaFile()), Clock.systemUTC()).orElseThrow();
+                    rq.maxStaleness(), null, null, null, null, 0, null, rq.tlsCaFile(), null), Clock.systemUTC()).orElseThrow();
             try {
                 tracker.refresh(rq.queues(), Instant.now());
             } finally {
@@ -194,12 +194,12 @@ class BrokerTlsIT {
         URI rediss = URI.create("rediss://localhost:" + redis.port(c) + "/" + DB);
         return new SourceConfig("h6-transport-tls", SourceType.RABBITMQ, amqps, https, List.of(VHOST), rediss,
                 List.of("h6-transport-tls"), null, WorkerKind.NONE, List.of(), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), null, null, null, null, 0, null, c == Case.JVM_DEFAULT_TRUST ? null : caFile);
+                Duration.ofSeconds(30), null, null, null, null, 0, null, c == Case.JVM_DEFAULT_TRUST ? null : caFile, null);
     }
 
     static SourceConfig redisConfig(SourceConfig c, SourceType type) {
         return new SourceConfig(c.name(), type, null, null, List.of(), c.uri(), c.queues(), null, WorkerKind.NONE,
-                List.of(), c.pollInterval(), c.maxStaleness(), null, null, null, null, 0, null, c.tlsCaFile());
+                List.of(), c.pollInterval(), c.maxStaleness(), null, null, null, null, 0, null, c.tlsCaFile(), null);
     }
 
     static void poll(QueueSource source) throws Exception {

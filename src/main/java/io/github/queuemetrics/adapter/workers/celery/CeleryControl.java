@@ -62,8 +62,8 @@ public final class CeleryControl implements AutoCloseable {
                     PidboxTransport.DEFAULT_NAMESPACE));
             case CELERY_REDIS -> new CeleryControl(new RedisPidboxTransport(RedisEndpoint.forSource(source,
                     "qma-pidbox"), source.keyPrefix(), source.separator(), PidboxTransport.DEFAULT_NAMESPACE));
-            case RQ -> throw new IllegalArgumentException("source " + source.name()
-                    + " is an RQ source: RQ workers have no Celery remote control");
+            case RQ, PULP -> throw new IllegalArgumentException("source " + source.name()
+                    + " is of type " + source.type().configName() + ": its workers have no Celery remote control");
         };
     }
 

@@ -1,0 +1,130 @@
+package io.github.queuemetrics.adapter.source.pulp;
+
+import io.github.queuemetrics.adapter.config.PulpSettings;
+import io.github.queuemetrics.adapter.config.PulpSettings.GroupBy;
+import io.github.queuemetrics.adapter.config.SourceConfig;
+import io.github.queuemetrics.adapter.config.SourceType;
+import io.github.queuemetrics.adapter.model.QueueSample;
+import io.github.queuemetrics.adapter.model.SourceSnapshot;
+import io.github.queuemetrics.adapter.source.QueueSource;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulp 3 tasks read from Pulp's PostgreSQL database ({@code core_task}); Pulp has no broker.
+ *
+ * <p>Per item ({@code queue=pulp}, one per domain or one per task name, see {@code groupBy}):
+ * {@code queue_ready} (waiting and runnable), {@code queue_blocked} (waiting on resource locks;
+ * only where {@code unblocked_at} exists, Pulp 3.48+), {@code queue_running} (running and
+ * canceling), {@code queue_outstanding} (waiting + running + canceling) and
+ * {@code queue_oldest_age_seconds}. No rates and no worker metrics yet.
+ *
+ * <p>One connection, one query per poll. The schema is detected on connect, so a reconnect after
+ * a Pulp upgrade sees the new columns. Any failure closes the connection: the next poll
+ * reconnects and detects again, and the failed poll reports why instead of a zero.
+ */
+public final class PulpSource implements QueueSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PulpSource.class);
+
+    private final SourceConfig config;
+    private final PulpSettings settings;
+    private final Clock clock;
+    /** groupBy name: task names seen since start, served as 0 when idle rather than vanishing. */
+    private final Set<String> seenNames = new LinkedHashSet<>();
+    private Connection connection;
+    private PulpCountQuery query;
+
+    public PulpSource(SourceConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    public PulpSource(SourceConfig config, Clock clock) {
+        if (config.type() != SourceType.PULP || config.pulp() == null) {
+            throw new IllegalArgumentException("source " + config.name() + " is " + config.type().configName()
+                    + ", not pulp");
+        }
+        this.config = config;
+        this.settings = config.pulp();
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public SourceSnapshot poll() throws IOException {
+        try {
+            connectIfNeeded();
+            Map<String, PulpCounts> counts = query.run(connection);
+            return new SourceSnapshot(config.name(), clock.instant(), samples(counts));
+        } catch (SQLException e) {
+            close();
+            throw new IOException("source " + config.name() + ": " + PulpFailures.reason(e, settings, tablesRead()), e);
+        }
+    }
+
+    private void connectIfNeeded() throws SQLException {
+        if (connection != null) {
+            return;
+        }
+        Connection c = PulpConnection.open(settings, "qma-" + config.name());
+        try {
+            PulpSchema schema = PulpSchema.detect(c);
+            if (settings.groupBy() == GroupBy.DOMAIN && !schema.domains()) {
+                throw new SQLException("groupBy: domain needs core_domain,"
+                        + " which this Pulp database does not have (Pulp before domains); use groupBy: none or name",
+                        PulpFailures.NOT_PULP);
+            }
+            query = new PulpCountQuery(schema, settings.groupBy());
+            LOG.info("source {}: Pulp schema: {}", config.name(), schema.describe());
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        connection = c;
+    }
+
+    private List<QueueSample> samples(Map<String, PulpCounts> counts) {
+        Map<String, PulpCounts> items = new LinkedHashMap<>(counts);
+        if (settings.groupBy() == GroupBy.NAME) {
+            seenNames.addAll(counts.keySet());
+            for (String name : seenNames) {
+                items.putIfAbsent(name, PulpCounts.idle(query.blockedKnown()));
+            }
+        }
+        List<QueueSample> samples = new ArrayList<>(items.size());
+        items.forEach((item, c) -> samples.add(c.toSample(config.name(), item)));
+        return samples;
+    }
+
+    private String tablesRead() {
+        return settings.groupBy() == GroupBy.DOMAIN ? "core_task and core_domain" : "core_task";
+    }
+
+    @Override
+    public void close() {
+        Connection c = connection;
+        connection = null;
+        query = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                LOG.debug("source {}: closing the connection: {}", config.name(), e.getMessage());
+            }
+        }
+    }
+}
