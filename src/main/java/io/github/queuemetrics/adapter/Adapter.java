@@ -67,8 +67,9 @@ public final class Adapter {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4);
         shutdown.push("broker pool", pool::close);
 
-        // The secure port listens before the first polls: /readyz turns 200 after a good poll, and
-        // the APIService must not be sent to a pod whose secure port is not listening yet.
+        // The secure port listens before the first polls: /readyz turns 200 once every source has
+        // finished its first poll attempt, and the APIService must not be sent to a pod whose
+        // secure port is not listening yet.
         return startManagement(metrics)
                 .compose(v -> startSecure(metrics))
                 .compose(v -> startSources(pool, metrics))

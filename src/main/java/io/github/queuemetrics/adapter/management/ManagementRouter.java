@@ -1,6 +1,6 @@
 package io.github.queuemetrics.adapter.management;
 
-import io.github.queuemetrics.adapter.api.Readiness;
+import io.github.queuemetrics.adapter.api.HealthHandlers;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
 import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
 import io.github.queuemetrics.adapter.config.WorkerKind;
@@ -11,7 +11,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 
 /**
  * The plain-HTTP management port: health, readiness, Prometheus metrics and (with worker
@@ -25,12 +24,11 @@ public final class ManagementRouter {
     public static Router create(Vertx vertx, MetricStore store, AdapterMetrics metrics, WorkerDirectory workers) {
         Router router = Router.router(vertx);
         router.route().handler(new HttpMetricsHandler(metrics.registry(), "management"));
-        router.get("/healthz").handler(ctx -> text(ctx, 200, "ok"));
-        router.get("/livez").handler(ctx -> text(ctx, 200, "ok"));
-        router.get("/readyz").handler(ctx -> {
-            List<String> problems = Readiness.problems(store);
-            text(ctx, problems.isEmpty() ? 200 : 503, Readiness.body(problems));
-        });
+        // The same answers as on the secure port.
+        HealthHandlers health = new HealthHandlers(store);
+        router.get("/healthz").handler(health::healthy);
+        router.get("/livez").handler(health::live);
+        router.get("/readyz").handler(health::ready);
         // Worker readiness probes: answered from the trackers' memory, no broker round trip.
         router.get("/probe/celery/:nodename").handler(ctx -> probe(ctx, workers.probe(WorkerKind.CELERY,
                 ctx.pathParam("nodename"), store.now())));
