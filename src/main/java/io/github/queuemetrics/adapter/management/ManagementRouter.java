@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.management;
 import io.github.queuemetrics.adapter.api.HealthHandlers;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
 import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
+import io.github.queuemetrics.adapter.metrics.SharedScrape;
 import io.github.queuemetrics.adapter.config.WorkerKind;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.github.queuemetrics.adapter.workers.ProbeResult;
@@ -37,10 +38,16 @@ public final class ManagementRouter {
         router.get("/probe/pod/:namespace/:pod").handler(ctx -> probe(ctx, workers.probePod(
                 ctx.pathParam("namespace"), ctx.pathParam("pod"), store.now())));
         // The scrape is computed on a worker thread: with thousands of queues it is not free, and
-        // the event loop must stay responsive for probes.
-        router.get("/metrics").blockingHandler(ctx -> ctx.response()
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                .end(metrics.scrape()), false);
+        // the event loop must stay responsive for probes. One rendering at a time, shared.
+        SharedScrape scrape = new SharedScrape(vertx, metrics::scrape);
+        router.get("/metrics").handler(ctx -> scrape.get().onComplete(ar -> {
+            if (ar.succeeded()) {
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                        .end(ar.result());
+            } else {
+                ctx.fail(ar.cause());
+            }
+        }));
         return router;
     }
 
