@@ -5,6 +5,7 @@ import io.github.queuemetrics.adapter.cli.CommandLine;
 import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.management.ManagementRouter;
+import io.github.queuemetrics.adapter.management.ManagementServer;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
 import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
 import io.github.queuemetrics.adapter.poll.SourcePoller;
@@ -83,7 +84,7 @@ public final class Adapter {
 
     private Future<Void> startManagement(AdapterMetrics metrics) {
         Router router = ManagementRouter.create(vertx, store, metrics, workers);
-        return vertx.createHttpServer().requestHandler(router).listen(options.managementPort())
+        return ManagementServer.start(vertx, router, options.managementPort())
                 .recover(error -> Future.failedFuture(portError("management", options.managementPort(), error)))
                 .map(server -> {
                     managementServer = server;

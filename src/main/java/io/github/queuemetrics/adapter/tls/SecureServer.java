@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.tls;
 
+import io.github.queuemetrics.adapter.api.HttpServerLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
@@ -35,7 +36,8 @@ public final class SecureServer {
     public static Future<HttpServer> start(Vertx vertx, Router router, int port, TlsOptions tls) {
         return keyCertOptions(vertx, tls)
                 .compose(keyCert -> vertx.createHttpServer(options(port, tls, keyCert))
-                        .requestHandler(router)
+                        .invalidRequestHandler(HttpServerLimits::invalidRequest)
+                        .requestHandler(HttpServerLimits.rejectingMalformedUrls(router))
                         .listen())
                 .onSuccess(server -> LOGGER.info("Secure port listening on {} (HTTPS, h2 and http/1.1, {})",
                         server.actualPort(), tls.generatesCertificate()
@@ -43,7 +45,7 @@ public final class SecureServer {
     }
 
     static HttpServerOptions options(int port, TlsOptions tls, KeyCertOptions keyCert) {
-        HttpServerOptions options = new HttpServerOptions()
+        HttpServerOptions options = HttpServerLimits.apply(new HttpServerOptions())
                 .setPort(port)
                 .setHost("0.0.0.0")
                 .setSsl(true)
