@@ -32,7 +32,7 @@ public final class HealthHandlers {
         report(ctx, Readiness.check(store));
     }
 
-    public static void report(RoutingContext ctx, HealthReport report) {
+    private static void report(RoutingContext ctx, HealthReport report) {
         text(ctx, report.httpStatus(), report.body());
     }
 

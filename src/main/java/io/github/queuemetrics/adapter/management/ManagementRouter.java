@@ -8,6 +8,7 @@ import io.github.queuemetrics.adapter.config.WorkerKind;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.github.queuemetrics.adapter.workers.ProbeResult;
 import io.github.queuemetrics.adapter.workers.WorkerDirectory;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -40,14 +41,19 @@ public final class ManagementRouter {
         // The scrape is computed on a worker thread: with thousands of queues it is not free, and
         // the event loop must stay responsive for probes. One rendering at a time, shared.
         SharedScrape scrape = new SharedScrape(vertx, metrics::scrape);
-        router.get("/metrics").handler(ctx -> scrape.get().onComplete(ar -> {
-            if (ar.succeeded()) {
-                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                        .end(ar.result());
-            } else {
-                ctx.fail(ar.cause());
-            }
-        }));
+        router.get("/metrics").handler(ctx -> {
+            // The shared rendering completes on the context of the scrape that started it; answer
+            // each scrape on its own connection's event loop.
+            Context own = vertx.getOrCreateContext();
+            scrape.get().onComplete(ar -> own.runOnContext(v -> {
+                if (ar.succeeded()) {
+                    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                            .end(ar.result());
+                } else {
+                    ctx.fail(ar.cause());
+                }
+            }));
+        });
         return router;
     }
 
