@@ -5,6 +5,7 @@ import io.github.queuemetrics.adapter.cli.CommandLine;
 import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.management.ManagementRouter;
+import io.github.queuemetrics.adapter.management.ManagementServer;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
 import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
 import io.github.queuemetrics.adapter.poll.SourcePoller;
@@ -87,8 +88,9 @@ public final class Adapter {
             shutdown.push("scale-down hook", scaleDown::close);
         }
 
-        // The secure port listens before the first polls: /readyz turns 200 after a good poll, and
-        // the APIService must not be sent to a pod whose secure port is not listening yet.
+        // The secure port listens before the first polls: /readyz turns 200 once every source has
+        // finished its first poll attempt, and the APIService must not be sent to a pod whose
+        // secure port is not listening yet.
         return startManagement(metrics)
                 .compose(v -> startSecure(metrics))
                 .compose(v -> startSources(pool, metrics))
@@ -103,7 +105,7 @@ public final class Adapter {
 
     private Future<Void> startManagement(AdapterMetrics metrics) {
         Router router = ManagementRouter.create(vertx, store, metrics, workers);
-        return vertx.createHttpServer().requestHandler(router).listen(options.managementPort())
+        return ManagementServer.start(vertx, router, options.managementPort())
                 .recover(error -> Future.failedFuture(portError("management", options.managementPort(), error)))
                 .map(server -> {
                     managementServer = server;

@@ -34,7 +34,7 @@ public final class ExternalMetricsRouter {
     public static Router create(Vertx vertx, MetricStore store, Handler<RoutingContext> guard) {
         Router router = Router.router(vertx);
         HealthHandlers health = new HealthHandlers(store);
-        router.get("/healthz").handler(health::live);
+        router.get("/healthz").handler(health::healthy);
         router.get("/livez").handler(health::live);
         router.get("/readyz").handler(health::ready);
 

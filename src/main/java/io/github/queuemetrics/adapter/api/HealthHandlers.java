@@ -3,31 +3,37 @@ package io.github.queuemetrics.adapter.api;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 
 /**
- * {@code /healthz}, {@code /livez} and {@code /readyz} as the generic apiserver serves them:
- * {@code 200 text/plain "ok"}, open to everyone (kubelet probes carry no credentials).
+ * {@code /healthz}, {@code /livez} and {@code /readyz} as text/plain, open to everyone (kubelet
+ * probes carry no credentials). {@code /healthz} is 200 while the process serves HTTP; see
+ * {@link Liveness} and {@link Readiness} for the other two.
  */
-final class HealthHandlers {
-
-    static final List<String> PATHS = List.of("/healthz", "/livez", "/readyz");
+public final class HealthHandlers {
 
     private final MetricStore store;
 
-    HealthHandlers(MetricStore store) {
+    public HealthHandlers(MetricStore store) {
         this.store = store;
     }
 
-    /** Liveness: the process is serving HTTP. */
-    void live(RoutingContext ctx) {
+    /** The process is serving HTTP. */
+    public void healthy(RoutingContext ctx) {
         text(ctx, 200, "ok");
     }
 
-    /** Readiness: 503 naming each source that has not polled yet or is stale, and why. */
-    void ready(RoutingContext ctx) {
-        List<String> problems = Readiness.problems(store);
-        text(ctx, problems.isEmpty() ? 200 : 503, Readiness.body(problems));
+    /** 503 while a poller is wedged. */
+    public void live(RoutingContext ctx) {
+        report(ctx, Liveness.check(store));
+    }
+
+    /** 503 until every source has finished its first poll attempt; lists each source's state. */
+    public void ready(RoutingContext ctx) {
+        report(ctx, Readiness.check(store));
+    }
+
+    private static void report(RoutingContext ctx, HealthReport report) {
+        text(ctx, report.httpStatus(), report.body());
     }
 
     private static void text(RoutingContext ctx, int code, String body) {

@@ -1,17 +1,18 @@
 package io.github.queuemetrics.adapter.management;
 
-import io.github.queuemetrics.adapter.api.Readiness;
+import io.github.queuemetrics.adapter.api.HealthHandlers;
 import io.github.queuemetrics.adapter.metrics.AdapterMetrics;
 import io.github.queuemetrics.adapter.metrics.HttpMetricsHandler;
+import io.github.queuemetrics.adapter.metrics.SharedScrape;
 import io.github.queuemetrics.adapter.config.WorkerKind;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.github.queuemetrics.adapter.workers.ProbeResult;
 import io.github.queuemetrics.adapter.workers.WorkerDirectory;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 
 /**
  * The plain-HTTP management port: health, readiness, Prometheus metrics and (with worker
@@ -25,12 +26,11 @@ public final class ManagementRouter {
     public static Router create(Vertx vertx, MetricStore store, AdapterMetrics metrics, WorkerDirectory workers) {
         Router router = Router.router(vertx);
         router.route().handler(new HttpMetricsHandler(metrics.registry(), "management"));
-        router.get("/healthz").handler(ctx -> text(ctx, 200, "ok"));
-        router.get("/livez").handler(ctx -> text(ctx, 200, "ok"));
-        router.get("/readyz").handler(ctx -> {
-            List<String> problems = Readiness.problems(store);
-            text(ctx, problems.isEmpty() ? 200 : 503, Readiness.body(problems));
-        });
+        // The same answers as on the secure port.
+        HealthHandlers health = new HealthHandlers(store);
+        router.get("/healthz").handler(health::healthy);
+        router.get("/livez").handler(health::live);
+        router.get("/readyz").handler(health::ready);
         // Worker readiness probes: answered from the trackers' memory, no broker round trip.
         router.get("/probe/celery/:nodename").handler(ctx -> probe(ctx, workers.probe(WorkerKind.CELERY,
                 ctx.pathParam("nodename"), store.now())));
@@ -39,10 +39,21 @@ public final class ManagementRouter {
         router.get("/probe/pod/:namespace/:pod").handler(ctx -> probe(ctx, workers.probePod(
                 ctx.pathParam("namespace"), ctx.pathParam("pod"), store.now())));
         // The scrape is computed on a worker thread: with thousands of queues it is not free, and
-        // the event loop must stay responsive for probes.
-        router.get("/metrics").blockingHandler(ctx -> ctx.response()
-                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                .end(metrics.scrape()), false);
+        // the event loop must stay responsive for probes. One rendering at a time, shared.
+        SharedScrape scrape = new SharedScrape(vertx, metrics::scrape);
+        router.get("/metrics").handler(ctx -> {
+            // The shared rendering completes on the context of the scrape that started it; answer
+            // each scrape on its own connection's event loop.
+            Context own = vertx.getOrCreateContext();
+            scrape.get().onComplete(ar -> own.runOnContext(v -> {
+                if (ar.succeeded()) {
+                    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                            .end(ar.result());
+                } else {
+                    ctx.fail(ar.cause());
+                }
+            }));
+        });
         return router;
     }
 

@@ -15,34 +15,48 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * The in-memory store between the pollers (writers, on the worker pool) and the HTTP handlers
  * (readers, on event loops). Each source's state is one immutable {@link SourceState} swapped
  * atomically, so a reader sees a whole poll or the previous one, never a mix, and never blocks.
+ *
+ * <p>Two clocks: the wall clock only for what is shown as a date (worker probes' "now"); ages and
+ * staleness use the monotonic {@code ticker} (see {@link SourceState}).
  */
 public final class MetricStore {
 
     private final Map<String, SourceConfig> configs = new LinkedHashMap<>();
     private final Map<String, SourceState> states = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final LongSupplier ticker;
 
     public MetricStore(List<SourceConfig> sources, Clock clock) {
+        this(sources, clock, System::nanoTime);
+    }
+
+    /** @param ticker monotonic nanoseconds ({@code System::nanoTime}; a fake one in tests) */
+    public MetricStore(List<SourceConfig> sources, Clock clock, LongSupplier ticker) {
         this.clock = clock;
+        this.ticker = ticker;
+        long now = ticker.getAsLong();
         for (SourceConfig source : sources) {
             configs.put(source.name(), source);
-            states.put(source.name(), SourceState.initial(source.name()));
+            states.put(source.name(), SourceState.initial(source.name(), now));
         }
     }
 
+    /** A good poll, stamped with the moment it completed: its freshness counts from now. */
     public void recordSuccess(SourceSnapshot snapshot) {
-        states.put(snapshot.source(), new SourceState(snapshot.source(), snapshot, null, null));
+        long now = ticker.getAsLong();
+        states.computeIfPresent(snapshot.source(), (name, old) -> old.succeeded(snapshot, now));
     }
 
     /** Keeps the last good snapshot: it is served until it is older than maxStaleness. */
     public void recordFailure(String source, String error) {
-        states.compute(source, (name, old) -> new SourceState(name, old == null ? null : old.lastGood(),
-                clock.instant(), error));
+        long now = ticker.getAsLong();
+        states.computeIfPresent(source, (name, old) -> old.failed(error, now));
     }
 
     public SourceState state(String source) {
@@ -62,14 +76,20 @@ public final class MetricStore {
         return configs.values();
     }
 
+    /** Wall-clock time, for what is shown or compared as a date. */
     public Instant now() {
         return clock.instant();
     }
 
-    /** True when the source has a snapshot no older than its maxStaleness. */
+    /** The monotonic ticker's reading, for ages and staleness ({@link SourceState}). */
+    public long nanoTime() {
+        return ticker.getAsLong();
+    }
+
+    /** True when the source has a snapshot whose poll completed no longer ago than its maxStaleness. */
     public boolean isFresh(String source) {
         SourceConfig config = configs.get(source);
-        return states.get(source).isFresh(clock.instant(), config.maxStaleness());
+        return states.get(source).isFresh(ticker.getAsLong(), config.maxStaleness());
     }
 
     /**
@@ -85,7 +105,7 @@ public final class MetricStore {
      */
     public List<MetricItem> query(String namespace, QueueMetric metric, LabelSelector selector)
             throws MetricQueryException {
-        Instant now = clock.instant();
+        long now = ticker.getAsLong();
         List<MetricItem> items = new ArrayList<>();
         List<String> unavailable = new ArrayList<>();
         List<String> missingMetric = new ArrayList<>();
@@ -179,9 +199,8 @@ public final class MetricStore {
         return sb.toString();
     }
 
-    /** How long ago the source's last good snapshot was taken, or null before the first one. */
+    /** How long ago the source's last good poll completed, or null before the first one. */
     public Duration age(String source) {
-        SourceState state = states.get(source);
-        return state.lastGood() == null ? null : Duration.between(state.lastGood().takenAt(), clock.instant());
+        return states.get(source).age(ticker.getAsLong());
     }
 }

@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.tls;
 
+import io.github.queuemetrics.adapter.api.HttpServerLimits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -67,11 +68,14 @@ public final class SecureServer {
     }
 
     private static Future<HttpServer> listen(Vertx vertx, Router router, HttpServerOptions options) {
-        return vertx.createHttpServer(options).requestHandler(router).listen();
+        return vertx.createHttpServer(options)
+                .invalidRequestHandler(HttpServerLimits::invalidRequest)
+                .requestHandler(HttpServerLimits.rejectingMalformedUrls(router))
+                .listen();
     }
 
     static HttpServerOptions options(int port, TlsOptions tls, KeyCertOptions keyCert) {
-        HttpServerOptions options = new HttpServerOptions()
+        HttpServerOptions options = HttpServerLimits.apply(new HttpServerOptions())
                 .setPort(port)
                 .setHost("0.0.0.0")
                 .setSsl(true)

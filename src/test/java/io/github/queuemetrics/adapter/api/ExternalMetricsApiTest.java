@@ -48,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,10 +96,14 @@ class ExternalMetricsApiTest {
         });
         healthy = await(SecureServer.start(vertx, healthyRouter, 0, TlsOptions.selfSigned(List.of())));
 
-        MetricStore degradedStore = new MetricStore(List.of(rabbitConfig(), rqConfig("rq"), rqConfig("late")), clock);
-        degradedStore.recordSuccess(rabbitSnapshot());
+        // Staleness runs on a monotonic ticker: rq's last good poll completed 10 minutes before "now".
+        AtomicLong ticker = new AtomicLong();
+        MetricStore degradedStore = new MetricStore(List.of(rabbitConfig(), rqConfig("rq"), rqConfig("late")), clock,
+                ticker::get);
         degradedStore.recordSuccess(new SourceSnapshot("rq", NOW.minus(Duration.ofMinutes(10)), List.of(
                 QueueSample.builder("rq", "default").value(QueueMetric.OUTSTANDING, 4).build())));
+        ticker.addAndGet(Duration.ofMinutes(10).toNanos());
+        degradedStore.recordSuccess(rabbitSnapshot());
         degradedStore.recordFailure("rq", "Connection refused: localhost/127.0.0.1:6390");
         degraded = await(ApiServerFactory.start(vertx, degradedStore, null, 0, TlsOptions.selfSigned(List.of())));
 
@@ -329,26 +334,38 @@ class ExternalMetricsApiTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/healthz", "/livez", "/readyz"})
-    void healthPathsAnswerOkAsText(String path) throws Exception {
+    void healthPathsAnswer200AsText(String path) throws Exception {
         for (HttpVersion version : List.of(HttpVersion.HTTP_1_1, HttpVersion.HTTP_2)) {
             Reply reply = get(version, healthy, path);
             assertThat(reply.code()).isEqualTo(200);
             assertThat(reply.contentType()).startsWith("text/plain");
-            assertThat(reply.body()).isEqualTo("ok");
+            switch (path) {
+                case "/healthz" -> assertThat(reply.body()).isEqualTo("ok");
+                case "/livez" -> assertThat(reply.body()).isEqualTo("livez check passed");
+                default -> assertThat(reply.body().lines()).hasSize(3)
+                        .anySatisfy(l -> assertThat(l).matches("\\[\\+]source rabbit is fresh: last successful poll \\d+s ago"))
+                        .anySatisfy(l -> assertThat(l).matches("\\[\\+]source redis is fresh: last successful poll \\d+s ago"))
+                        .last().isEqualTo("readyz check passed");
+            }
         }
     }
 
     @Test
-    void readyzIs503NamingEachUnreadySourceAndWhy() throws Exception {
+    void readyzListsEachSourceAndWhyAndFailsOnlyBeforeTheFirstPollAttempt() throws Exception {
         Reply reply = get(HttpVersion.HTTP_1_1, degraded, "/readyz");
         assertThat(reply.code()).isEqualTo(503);
         assertThat(reply.contentType()).startsWith("text/plain");
         assertThat(reply.body().lines()).containsExactly(
-                "[-]source rq is stale: last successful poll 600s ago (maxStaleness 30s): "
-                        + "Connection refused: localhost/127.0.0.1:6390",
-                "[-]source late has not been polled successfully yet",
+                "[+]source rabbit is fresh: last successful poll 0s ago",
+                "[!]source rq is stale: last successful poll 600s ago (maxStaleness 30s): "
+                        + "Connection refused: localhost/127.0.0.1:6390 (its metric requests answer 503)",
+                "[-]source late: first poll not finished yet",
                 "readyz check failed");
-        assertThat(get(HttpVersion.HTTP_1_1, degraded, "/livez").code()).isEqualTo(200);
+        // ten minutes without a finished attempt: "late" is wedged; rq's failing polls are attempts
+        Reply live = get(HttpVersion.HTTP_1_1, degraded, "/livez");
+        assertThat(live.code()).isEqualTo(503);
+        assertThat(live.body().lines()).containsExactly(
+                "[-]source late: poller wedged: no poll attempt finished for 600s (limit 65s)", "livez check failed");
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.github.queuemetrics.adapter.api.selector;
 import io.github.queuemetrics.adapter.model.LabelSelector;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -16,14 +15,23 @@ public final class LabelSelectors {
     private static final LabelSelector EVERYTHING = new Parsed(List.of());
 
     /**
-     * Parsed selectors by their raw text. Every HPA sends the same selector every 15 s, and parsing
-     * (lexing, validation) was a fifth of the cost of a metric request. Selectors are immutable;
-     * the cache is emptied when full, so odd or hostile traffic cannot grow it without bound.
+     * The longest {@code labelSelector} accepted, in characters after URL decoding. An HPA's
+     * selector is a few requirements of names of at most 63 characters (a set of 50 queue names
+     * fits); a longer one is a mistake or an attack, answered with a 400 Status.
      */
-    private static final int CACHE_LIMIT = 1024;
-    private static final Map<String, LabelSelector> CACHE = new ConcurrentHashMap<>();
+    public static final int MAX_LENGTH = 4096;
+    /** The most requirements (comma-separated terms) in one selector: bounds the match cost per item. */
+    public static final int MAX_REQUIREMENTS = 32;
+
+    /** See {@link SelectorCache}: bounded by entries and by total size. */
+    private static final SelectorCache CACHE = new SelectorCache();
 
     private LabelSelectors() {
+    }
+
+    /** The cache's current weight in characters (tests). */
+    static long cachedChars() {
+        return CACHE.chars();
     }
 
     /** A selector that matches every label set (what an absent {@code labelSelector} means). */
@@ -35,21 +43,28 @@ public final class LabelSelectors {
      * Parses {@code raw}; null, empty or blank means match-all (an HPA metric without a selector
      * sends no parameter at all).
      *
-     * @throws LabelSelectorSyntaxException when Kubernetes would reject the selector
+     * @throws LabelSelectorSyntaxException when Kubernetes would reject the selector, or when it is
+     *                                      longer than {@link #MAX_LENGTH} or has more than
+     *                                      {@link #MAX_REQUIREMENTS} requirements
      */
     public static LabelSelector parse(String raw) {
         if (raw == null) {
             return EVERYTHING;
+        }
+        if (raw.length() > MAX_LENGTH) {
+            throw new LabelSelectorSyntaxException("labelSelector is " + raw.length()
+                    + " characters long; this adapter accepts at most " + MAX_LENGTH);
         }
         LabelSelector cached = CACHE.get(raw);
         if (cached != null) {
             return cached;
         }
         List<Requirement> requirements = SelectorParser.parse(raw);
-        LabelSelector parsed = requirements.isEmpty() ? EVERYTHING : new Parsed(requirements);
-        if (CACHE.size() >= CACHE_LIMIT) {
-            CACHE.clear();
+        if (requirements.size() > MAX_REQUIREMENTS) {
+            throw new LabelSelectorSyntaxException("labelSelector has " + requirements.size()
+                    + " requirements; this adapter accepts at most " + MAX_REQUIREMENTS);
         }
+        LabelSelector parsed = requirements.isEmpty() ? EVERYTHING : new Parsed(requirements);
         CACHE.put(raw, parsed);
         return parsed;
     }

@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.api.selector;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -23,12 +24,17 @@ record Requirement(String key, SelectorOperator operator, List<String> values) {
         String actual = labels.get(key);
         boolean present = actual != null || labels.containsKey(key);
         return switch (operator) {
-            case IN, EQUALS, DOUBLE_EQUALS -> present && values.contains(actual);
-            case NOT_IN, NOT_EQUALS -> !present || !values.contains(actual);
+            case IN, EQUALS, DOUBLE_EQUALS -> present && contains(actual);
+            case NOT_IN, NOT_EQUALS -> !present || !contains(actual);
             case EXISTS -> present;
             case DOES_NOT_EXIST -> !present;
             case GREATER_THAN, LESS_THAN -> present && compares(actual);
         };
+    }
+
+    /** Binary search: values are sorted, and a set may hold thousands, checked against every item. */
+    private boolean contains(String actual) {
+        return actual != null && Collections.binarySearch(values, actual) >= 0;
     }
 
     private boolean compares(String actual) {
