@@ -15,7 +15,9 @@ import java.util.Optional;
  * Celery workers through the remote control ({@code active_queues}, {@code cancel_consumer},
  * {@code add_consumer}, {@code active}, {@code reserved}, {@code scheduled}), every call addressed
  * to the named workers only, so it returns as soon as they answered. Liveness comes from the
- * worker tracker's heartbeats. The control client is the hook's own (its own reply queue), so
+ * worker tracker's heartbeats, and for a worker without them (started with
+ * {@code --without-heartbeat}, or not heard yet) from a {@code ping} addressed to it: a busy worker
+ * must never read as gone, or the scale-down would be let through. The control client is the hook's own (its own reply queue), so
  * a review never waits for the poller's broadcasts.
  */
 public final class CeleryWorkerControl implements WorkerControl, AutoCloseable {
@@ -41,7 +43,7 @@ public final class CeleryWorkerControl implements WorkerControl, AutoCloseable {
 
     @Override
     public boolean alive(String worker) {
-        return registry.isAlive(worker, clock.instant());
+        return registry.isAlive(worker, clock.instant()) || control.ping(List.of(worker), REPLY_TIMEOUT).contains(worker);
     }
 
     @Override

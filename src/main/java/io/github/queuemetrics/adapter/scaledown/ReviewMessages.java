@@ -56,7 +56,7 @@ final class ReviewMessages {
 
     /** Gone, or never seen: a workerName that does not match the workers' names reads like this too. */
     static String workerGone(String pod, String worker) {
-        return pod + ": worker " + worker + " sends no heartbeats";
+        return pod + ": worker " + worker + " is gone (no heartbeat, no answer to ping)";
     }
 
     static String denied(String workload, int from, int to, List<Busy> busy, Instant since, Duration drainTimeout,

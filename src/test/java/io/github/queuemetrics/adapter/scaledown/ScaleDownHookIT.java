@@ -194,6 +194,40 @@ class ScaleDownHookIT {
                 .until(() -> review(adapter, "deployments", "web", 3, 0, false).path("allowed").asBoolean());
     }
 
+    /**
+     * A worker started with {@code --without-heartbeat} runs a task on the victim: it must not read
+     * as gone (which would let the scale-down through and kill the task). Before the fix the review
+     * was allowed with "sends no heartbeats".
+     */
+    @Test
+    void aVictimWithoutHeartbeatsIsAskedAndWaitedFor() throws Exception {
+        URI amqp = Brokers.rabbitVhost("i7-hook");
+        String broker = Brokers.celeryBrokerUrl(amqp);
+        // The mock server lives as long as the class: start from no StatefulSet and no pods.
+        client.apps().statefulSets().inNamespace(NS).withName(STS).delete();
+        for (int i = 0; i < 3; i++) {
+            client.pods().inNamespace(NS).withName(STS + "-" + i).delete();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.pods().inNamespace(NS).withName(STS + "-0").get() == null
+                && client.apps().statefulSets().inNamespace(NS).withName(STS).get() == null);
+        statefulSetWithPods(2);
+        CeleryWorker wk1 = CeleryWorker.start(CeleryWorker.Options.of(broker, "celery@wk-1", QUEUE), Map.of(),
+                List.of("--without-heartbeat"));
+        cleanup.add(wk1);
+        String taskId = CeleryWorker.enqueue(broker, QUEUE, 1, 12, null).get(0);
+        wk1.process().awaitLine(l -> l.contains(taskId) && l.contains("received"), Duration.ofSeconds(20));
+        cleanup.add(worker(broker, "wk-0"));
+
+        RunningAdapter adapter = RunningAdapter.start(config(amqp), "--kubeconfig", kubeconfig().toString());
+        cleanup.add(adapter);
+        JsonNode denied = review(adapter, 2, 1, false);
+        assertThat(denied.path("allowed").asBoolean()).as(denied.toString()).isFalse();
+        assertThat(denied.path("status").path("message").asText())
+                .contains("wk-1 (celery@wk-1) runs tasks.sleep[" + taskId + "]");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> review(adapter, 2, 1, false).path("allowed").asBoolean());
+    }
+
     private JsonNode review(RunningAdapter adapter, int from, int to, boolean dryRun) throws Exception {
         return review(adapter, "statefulsets", STS, from, to, dryRun);
     }
