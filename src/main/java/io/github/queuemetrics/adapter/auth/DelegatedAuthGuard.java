@@ -2,6 +2,7 @@ package io.github.queuemetrics.adapter.auth;
 
 import io.github.queuemetrics.adapter.api.JsonResponses;
 import io.github.queuemetrics.adapter.api.Status;
+import io.github.queuemetrics.adapter.scaledown.AdmissionHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class DelegatedAuthGuard implements Handler<RoutingContext> {
 
     private static final Logger LOG = LoggerFactory.getLogger(DelegatedAuthGuard.class);
-    public static final String ADMISSION_PATH = "/admission/scale";
+    public static final String ADMISSION_PATH = AdmissionHandler.PATH;
     /** Where the authenticated user is left for later handlers ({@link UserInfo}). */
     public static final String USER_KEY = "qma.user";
 
