@@ -34,13 +34,14 @@ final class CertificateAuthentication {
     private CertificateAuthentication() {
     }
 
-    static Result authenticate(AuthSettings settings, List<X509Certificate> chain, MultiMap headers) {
+    static Result authenticate(AuthSettings settings, List<X509Certificate> chain, MultiMap headers,
+                               VerifiedChains verified) {
         if (chain.isEmpty()) {
             return Result.NONE;
         }
         List<String> failures = new ArrayList<>();
         if (settings.requestHeaderEnabled()) {
-            if (!ClientCertificates.chainsTo(chain, settings.requestHeaderCas())) {
+            if (!verified.chainsTo(chain, settings.requestHeaderCas())) {
                 failures.add("the certificate does not chain to the request-header CA");
             } else if (!settings.allowedNames().isEmpty()
                     && !settings.allowedNames().contains(ClientCertificates.commonName(chain.get(0)))) {
@@ -54,7 +55,7 @@ final class CertificateAuthentication {
             }
         }
         if (!settings.clientCas().isEmpty()) {
-            if (ClientCertificates.chainsTo(chain, settings.clientCas())) {
+            if (verified.chainsTo(chain, settings.clientCas())) {
                 X509Certificate leaf = chain.get(0);
                 return new Result(new UserInfo(ClientCertificates.commonName(leaf), "",
                         ClientCertificates.organizations(leaf), Map.of()), null);

@@ -41,6 +41,7 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
     private final Supplier<AuthSettings> settings;
     private final TokenReviewer tokens;
     private final AccessReviewer access;
+    private final VerifiedChains verified = new VerifiedChains(System::nanoTime);
 
     DelegatedAuthGuard(Supplier<AuthSettings> settings, TokenReviewer tokens, AccessReviewer access) {
         this.settings = settings;
@@ -70,7 +71,7 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
     /** The user; empty for credentials that were presented and are not valid (401). */
     private Future<Optional<UserInfo>> authenticate(HttpServerRequest request) {
         CertificateAuthentication.Result byCertificate = CertificateAuthentication.authenticate(settings.get(),
-                peerCertificates(request), request.headers());
+                peerCertificates(request), request.headers(), verified);
         if (byCertificate.user() != null) {
             return Future.succeededFuture(Optional.of(byCertificate.user().authenticated()));
         }
