@@ -58,8 +58,10 @@ final class AccessReviewer {
                 .withUser(user.name()).withUid(user.uid().isEmpty() ? null : user.uid())
                 .withGroups(user.groups()).withExtra(user.extra().isEmpty() ? null : user.extra());
         if (a.isResourceRequest()) {
-            spec.withNewResourceAttributes().withGroup(RequestAttributes.GROUP).withVersion(RequestAttributes.VERSION)
-                    .withResource(a.resource()).withNamespace(a.namespace()).withVerb(a.verb()).endResourceAttributes();
+            boolean metrics = RequestAttributes.GROUP.equals(a.group());
+            spec.withNewResourceAttributes().withGroup(a.group()).withVersion(metrics ? RequestAttributes.VERSION : "v1")
+                    .withResource(a.resource()).withNamespace(a.namespace()).withName(a.name()).withVerb(a.verb())
+                    .endResourceAttributes();
         } else {
             spec.withNewNonResourceAttributes().withPath(a.path()).withVerb(a.verb()).endNonResourceAttributes();
         }

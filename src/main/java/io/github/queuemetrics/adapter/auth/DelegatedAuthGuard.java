@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * The {@code guard} of the secure router with {@code --authentication delegated}: authenticates
  * every request as Kubernetes' delegating authenticator does (request headers from a trusted front
  * proxy, a client certificate, a bearer token by TokenReview, else anonymous) and authorizes it by
- * SubjectAccessReview ({@code system:masters} skips it). 401 and 403 are {@code metav1.Status}.
+ * SubjectAccessReview ({@code system:masters} skips it). {@code /hooks/pre-stop/{namespace}/{pod}}
+ * is for the pod itself ({@link PreStopCaller}) or for a caller allowed to delete that pod. 401 and 403 are {@code metav1.Status}.
  * Kubernetes calls run on the worker pool ({@link TokenReviewer}, {@link AccessReviewer}); the
  * certificate checks are CPU only and run here.
  *
@@ -92,7 +93,14 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
             ctx.next();
             return;
         }
-        RequestAttributes attributes = RequestAttributes.of(ctx.request().method().name(), ctx.normalizedPath());
+        Optional<PreStopCaller.Target> preStop = PreStopCaller.target(ctx.normalizedPath());
+        if (preStop.isPresent() && PreStopCaller.isThePod(user, preStop.get())) {
+            ctx.next();
+            return;
+        }
+        RequestAttributes attributes = preStop.isPresent()
+                ? RequestAttributes.deletePod(ctx.normalizedPath(), preStop.get().namespace(), preStop.get().pod())
+                : RequestAttributes.of(ctx.request().method().name(), ctx.normalizedPath());
         access.review(user, attributes).onComplete(reviewed -> {
             if (reviewed.failed()) {
                 LOG.warn("SubjectAccessReview for {} {} failed: {}", ctx.request().method(), ctx.normalizedPath(),
@@ -109,7 +117,7 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
     /** Worded like the apiserver's denial, with the authorizer's reason after a colon. */
     static Status forbidden(UserInfo user, RequestAttributes a, String reason) {
         Status status = a.isResourceRequest()
-                ? Status.forbiddenResource(user.name(), a.verb(), RequestAttributes.GROUP, a.resource(), a.namespace())
+                ? Status.forbiddenResource(user.name(), a.verb(), a.group(), a.resource(), a.namespace())
                 : Status.forbiddenPath(user.name(), a.verb(), a.path());
         return reason == null || reason.isEmpty() ? status
                 : new Status(403, status.reason(), status.message() + ": " + reason, status.details());

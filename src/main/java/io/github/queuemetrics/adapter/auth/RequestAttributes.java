@@ -12,8 +12,10 @@ import java.util.Locale;
  * lower-cased method.
  *
  * @param resource null for a non-resource request
+ * @param group    the resource's API group ("" for core resources such as pods)
+ * @param name     the object's name, null for a collection
  */
-record RequestAttributes(String verb, String path, String namespace, String resource) {
+record RequestAttributes(String verb, String path, String namespace, String resource, String group, String name) {
 
     static final String GROUP = "external.metrics.k8s.io";
     static final String VERSION = "v1beta1";
@@ -24,10 +26,16 @@ record RequestAttributes(String verb, String path, String namespace, String reso
             String[] parts = path.substring(NAMESPACED_PREFIX.length()).split("/", -1);
             if (parts.length == 2 && !parts[0].isEmpty() && !parts[1].isEmpty()) {
                 // The same decoding as the router's path parameters: these are what the handler serves.
-                return new RequestAttributes(resourceVerb(method), path, decode(parts[0]), decode(parts[1]));
+                return new RequestAttributes(resourceVerb(method), path, decode(parts[0]), decode(parts[1]), GROUP,
+                        null);
             }
         }
-        return new RequestAttributes(method.toLowerCase(Locale.ROOT), path, null, null);
+        return new RequestAttributes(method.toLowerCase(Locale.ROOT), path, null, null, null, null);
+    }
+
+    /** {@code delete} of one pod: what a caller of the pre-stop hook must be allowed, unless it is the pod. */
+    static RequestAttributes deletePod(String path, String namespace, String pod) {
+        return new RequestAttributes("delete", path, namespace, "pods", "", pod);
     }
 
     boolean isResourceRequest() {

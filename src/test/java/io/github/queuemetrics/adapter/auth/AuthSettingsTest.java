@@ -50,13 +50,13 @@ class AuthSettingsTest {
     void aMetricRequestIsAListOfTheMetricInItsNamespaceAndTheRestAreNonResourceRequests() {
         assertThat(RequestAttributes.of("GET", "/apis/external.metrics.k8s.io/v1beta1/namespaces/my-ns/queue_ready"))
                 .isEqualTo(new RequestAttributes("list", "/apis/external.metrics.k8s.io/v1beta1/namespaces/my-ns/"
-                        + "queue_ready", "my-ns", "queue_ready"));
+                        + "queue_ready", "my-ns", "queue_ready", "external.metrics.k8s.io", null));
         assertThat(RequestAttributes.of("GET", "/apis/external.metrics.k8s.io/v1beta1/namespaces/a%2Db/m").namespace())
                 .isEqualTo("a-b");
         assertThat(RequestAttributes.of("GET", "/apis/external.metrics.k8s.io/v1beta1"))
-                .isEqualTo(new RequestAttributes("get", "/apis/external.metrics.k8s.io/v1beta1", null, null));
+                .isEqualTo(new RequestAttributes("get", "/apis/external.metrics.k8s.io/v1beta1", null, null, null, null));
         assertThat(RequestAttributes.of("POST", "/hooks/pre-stop/workers/wk-0"))
-                .isEqualTo(new RequestAttributes("post", "/hooks/pre-stop/workers/wk-0", null, null));
+                .isEqualTo(new RequestAttributes("post", "/hooks/pre-stop/workers/wk-0", null, null, null, null));
         assertThat(RequestAttributes.of("GET", "/apis/external.metrics.k8s.io/v1beta1/namespaces/ns/m/extra")
                 .isResourceRequest()).isFalse();
     }

@@ -89,10 +89,14 @@ class DelegatedAuthTest {
     }
 
     HttpResponse<String> get(SSLContext tls, String path, String... headers) throws Exception {
+        return send(tls, "GET", path, headers);
+    }
+
+    HttpResponse<String> send(SSLContext tls, String method, String path, String... headers) throws Exception {
         HttpClient http = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://localhost:" + https.actualPort() + path))
-                .timeout(Duration.ofSeconds(10));
+                .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody());
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
@@ -232,6 +236,31 @@ class DelegatedAuthTest {
         assertThat(spec.getJsonArray("groups")).containsExactly("devs", "system:authenticated");
         assertThat(reviews.accessReviews).hasSize(1);
         assertThat(captured.toString()).doesNotContain("secret-token");
+    }
+
+    @Test
+    void thePreStopHookIsForThePodItselfOrWhoeverMayDeleteIt() throws Exception {
+        reviews.tokens.put("token-of-wk-0", List.of("system:serviceaccount:workers:celery", "system:serviceaccounts"));
+        reviews.podOfToken.put("token-of-wk-0", "wk-0");
+        reviews.denied.add("system:serviceaccount:workers:celery");
+        SSLContext none = TestCertificates.anonymousClientContext();
+        // Through the guard without a review (no hook is mounted on this router: 404).
+        assertThat(send(none, "POST", "/hooks/pre-stop/workers/wk-0", "Authorization", "Bearer token-of-wk-0")
+                .statusCode()).isEqualTo(404);
+        assertThat(reviews.accessReviews).isEmpty();
+
+        HttpResponse<String> other = send(none, "POST", "/hooks/pre-stop/workers/wk-1",
+                "Authorization", "Bearer token-of-wk-0");
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(403);
+        assertThat(new JsonObject(other.body()).getString("message")).isEqualTo("pods is forbidden: User "
+                + "\"system:serviceaccount:workers:celery\" cannot delete resource \"pods\" in API group \"\" in the "
+                + "namespace \"workers\": " + ReviewExpectations.DENIAL_REASON);
+        assertThat(reviews.lastAccessReviewSpec().getJsonObject("resourceAttributes")).isEqualTo(new JsonObject()
+                .put("namespace", "workers").put("verb", "delete").put("group", "").put("version", "v1")
+                .put("resource", "pods").put("name", "wk-1"));
+
+        SSLContext admin = TestCertificates.client(CLIENT_CA, "operator").clientContext();
+        assertThat(send(admin, "POST", "/hooks/pre-stop/workers/wk-1").statusCode()).isEqualTo(404);
     }
 
     @Test

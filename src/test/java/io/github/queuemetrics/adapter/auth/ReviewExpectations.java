@@ -24,6 +24,8 @@ final class ReviewExpectations {
 
     /** token -> {username, groups...} */
     final Map<String, List<String>> tokens = new ConcurrentHashMap<>();
+    /** token -> the pod a bound service-account token names (extra authentication.kubernetes.io/pod-name) */
+    final Map<String, String> podOfToken = new ConcurrentHashMap<>();
     final Set<String> denied = ConcurrentHashMap.newKeySet();
     final List<JsonObject> tokenReviews = new CopyOnWriteArrayList<>();
     final List<JsonObject> accessReviews = new CopyOnWriteArrayList<>();
@@ -33,11 +35,16 @@ final class ReviewExpectations {
         server.expect().post().withPath(TOKEN_REVIEWS).andReply(201, request -> {
             JsonObject review = new JsonObject(request.getUtf8Body());
             r.tokenReviews.add(review);
-            List<String> user = r.tokens.get(review.getJsonObject("spec").getString("token"));
+            String token = review.getJsonObject("spec").getString("token");
+            List<String> user = r.tokens.get(token);
             JsonObject status = user == null ? new JsonObject().put("authenticated", false)
                     : new JsonObject().put("authenticated", true).put("user", new JsonObject()
                     .put("username", user.get(0)).put("uid", "uid-" + user.get(0))
                     .put("groups", new JsonArray(user.subList(1, user.size()))));
+            if (user != null && r.podOfToken.containsKey(token)) {
+                status.getJsonObject("user").put("extra", new JsonObject().put(PreStopCaller.POD_NAME_EXTRA,
+                        new JsonArray().add(r.podOfToken.get(token))));
+            }
             return review.put("status", status).encode();
         }).always();
         server.expect().post().withPath(ACCESS_REVIEWS).andReply(201, request -> {
@@ -55,6 +62,7 @@ final class ReviewExpectations {
 
     void clear() {
         tokens.clear();
+        podOfToken.clear();
         denied.clear();
         tokenReviews.clear();
         accessReviews.clear();
