@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter;
 
 import io.github.queuemetrics.adapter.api.ApiServerFactory;
+import io.github.queuemetrics.adapter.auth.DelegatedAuth;
 import io.github.queuemetrics.adapter.cli.CommandLine;
 import io.github.queuemetrics.adapter.config.AdapterConfig;
 import io.github.queuemetrics.adapter.config.SourceConfig;
@@ -65,6 +66,10 @@ public final class Adapter {
     private HttpServer secureServer;
     private HttpServer managementServer;
     private ScaleDownModule scaleDown;
+    private DelegatedAuth auth;
+    /** Shown on both /readyz with --authentication none, so nobody mistakes it for a protected install. */
+    static final String AUTHENTICATION_OFF = "[!]authentication is off (--authentication none): every request to the "
+            + "secure port is served without authentication or authorization";
 
     public Adapter(CommandLine.Options options, AdapterConfig config) {
         this.options = options;
@@ -80,7 +85,7 @@ public final class Adapter {
         // Enough threads for every source to poll at once, plus a few for /metrics scrapes, plus two
         // for the scale-down hook's reviews and sweeps (a review must not queue behind slow polls).
         WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4
-                + (config.scaleDownHook().isPresent() ? 2 : 0));
+                + (config.scaleDownHook().isPresent() ? 2 : 0) + (delegated() ? 2 : 0));
         shutdown.push("broker pool", pool::close);
         scaleDown = new ScaleDownModule(vertx, pool, config, options.kubeconfig(), workers, metrics.registry());
         if (config.scaleDownHook().isPresent()) {
@@ -92,6 +97,7 @@ public final class Adapter {
         // finished its first poll attempt, and the APIService must not be sent to a pod whose
         // secure port is not listening yet.
         return startManagement(metrics)
+                .compose(v -> startAuthentication(pool))
                 .compose(v -> startSecure(metrics))
                 .compose(v -> startSources(pool, metrics))
                 .compose(v -> scaleDown.start())
@@ -103,8 +109,30 @@ public final class Adapter {
                 });
     }
 
+    private boolean delegated() {
+        return options.authentication() == CommandLine.Authentication.DELEGATED;
+    }
+
+    private List<String> readinessNotices() {
+        return delegated() ? List.of() : List.of(AUTHENTICATION_OFF);
+    }
+
+    /** With delegated authentication: the Kubernetes client and the trust ConfigMap, before the secure port serves. */
+    private Future<Void> startAuthentication(WorkerExecutor pool) {
+        if (!delegated()) {
+            LOG.warn("AUTHENTICATION IS OFF (--authentication none): the secure port serves every request without "
+                    + "authentication or authorization; use --authentication delegated in a cluster");
+            return Future.succeededFuture();
+        }
+        return DelegatedAuth.start(vertx, pool, options.kubeconfig()).map(started -> {
+            auth = started;
+            shutdown.push("delegated authentication", started::close);
+            return null;
+        });
+    }
+
     private Future<Void> startManagement(AdapterMetrics metrics) {
-        Router router = ManagementRouter.create(vertx, store, metrics, workers);
+        Router router = ManagementRouter.create(vertx, store, metrics, workers, readinessNotices());
         return ManagementServer.start(vertx, router, options.managementPort())
                 .recover(error -> Future.failedFuture(portError("management", options.managementPort(), error)))
                 .map(server -> {
@@ -146,7 +174,7 @@ public final class Adapter {
         TlsOptions tls = options.hasTlsFiles()
                 ? TlsOptions.fromFiles(options.tlsCertFile().orElseThrow(), options.tlsPrivateKeyFile().orElseThrow())
                 : TlsOptions.selfSigned(List.of());
-        Router router = ApiServerFactory.router(vertx, store, null);
+        Router router = ApiServerFactory.router(vertx, store, auth == null ? null : auth.guard(), readinessNotices());
         scaleDown.mount(router);
         // First on every route: the latency of the HPA's metric requests is the one that matters most.
         router.route().order(-1).handler(new HttpMetricsHandler(metrics.registry(), "secure"));

@@ -1,6 +1,5 @@
 package io.github.queuemetrics.adapter;
 
-import io.github.queuemetrics.adapter.cli.CommandLine;
 import io.github.queuemetrics.adapter.cli.Startup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,13 +14,6 @@ public final class Main {
         Startup.Outcome outcome = Startup.prepare(args, System.getenv(), System.out, System.err);
         if (!outcome.run()) {
             System.exit(outcome.exitCode());
-        }
-        if (outcome.options().authentication() == CommandLine.Authentication.DELEGATED) {
-            // Not built yet. Refusing is safer than silently serving unauthenticated requests to
-            // someone who asked for delegated authentication.
-            System.err.println("error: --authentication delegated is not implemented yet; run with "
-                    + "--authentication none and restrict access to the secure port (see README, Security)");
-            System.exit(CommandLine.EXIT_USAGE);
         }
         Logger log = LoggerFactory.getLogger(Main.class);
         Adapter adapter = new Adapter(outcome.options(), outcome.config());

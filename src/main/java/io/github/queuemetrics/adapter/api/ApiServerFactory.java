@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * Entry point for {@code Main}: the secure-port router over a {@link MetricStore}, served over
@@ -28,6 +29,12 @@ public final class ApiServerFactory {
      */
     public static Router router(Vertx vertx, MetricStore store, Handler<RoutingContext> guard) {
         return ExternalMetricsRouter.create(vertx, store, guard);
+    }
+
+    /** As {@link #router(Vertx, MetricStore, Handler)}, with lines added to every {@code /readyz} body. */
+    public static Router router(Vertx vertx, MetricStore store, Handler<RoutingContext> guard,
+                                List<String> readinessNotices) {
+        return ExternalMetricsRouter.create(vertx, store, guard, readinessNotices);
     }
 
     /** Builds the router and starts the HTTPS server on {@code port}. */

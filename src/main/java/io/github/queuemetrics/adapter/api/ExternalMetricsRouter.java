@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,14 @@ public final class ExternalMetricsRouter {
      * @param guard authentication/authorization handler, or null to serve everyone
      */
     public static Router create(Vertx vertx, MetricStore store, Handler<RoutingContext> guard) {
+        return create(vertx, store, guard, List.of());
+    }
+
+    /** As {@link #create(Vertx, MetricStore, Handler)}, with lines added to every {@code /readyz} body. */
+    public static Router create(Vertx vertx, MetricStore store, Handler<RoutingContext> guard,
+                                List<String> readinessNotices) {
         Router router = Router.router(vertx);
-        HealthHandlers health = new HealthHandlers(store);
+        HealthHandlers health = new HealthHandlers(store, readinessNotices);
         router.get("/healthz").handler(health::healthy);
         router.get("/livez").handler(health::live);
         router.get("/readyz").handler(health::ready);

@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.api;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * {@code /healthz}, {@code /livez} and {@code /readyz} as text/plain, open to everyone (kubelet
@@ -12,9 +13,16 @@ import io.vertx.ext.web.RoutingContext;
 public final class HealthHandlers {
 
     private final MetricStore store;
+    private final List<String> readinessNotices;
 
     public HealthHandlers(MetricStore store) {
+        this(store, List.of());
+    }
+
+    /** @param readinessNotices lines added to every {@code /readyz} body (e.g. "authentication is off") */
+    public HealthHandlers(MetricStore store, List<String> readinessNotices) {
         this.store = store;
+        this.readinessNotices = List.copyOf(readinessNotices);
     }
 
     /** The process is serving HTTP. */
@@ -29,7 +37,7 @@ public final class HealthHandlers {
 
     /** 503 until every source has finished its first poll attempt; lists each source's state. */
     public void ready(RoutingContext ctx) {
-        report(ctx, Readiness.check(store));
+        report(ctx, Readiness.check(store, readinessNotices));
     }
 
     private static void report(RoutingContext ctx, HealthReport report) {

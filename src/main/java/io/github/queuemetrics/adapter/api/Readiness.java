@@ -27,9 +27,14 @@ public final class Readiness {
      * (the only state that fails readiness).
      */
     public static HealthReport check(MetricStore store) {
+        return check(store, List.of());
+    }
+
+    /** As {@link #check(MetricStore)}, with {@code notices} first (they never fail readiness). */
+    public static HealthReport check(MetricStore store, List<String> notices) {
         long now = store.nanoTime();
         boolean ready = true;
-        List<String> lines = new ArrayList<>();
+        List<String> lines = new ArrayList<>(notices);
         for (SourceConfig config : store.sources()) {
             SourceState state = store.state(config.name());
             if (!state.attempted()) {

@@ -97,7 +97,7 @@ public final class CommandLine {
                 "delegated: act as an aggregated API server (front-proxy client certificate,\n"
                         + "TokenReview, SubjectAccessReview); none: allow every request",
                 "default: delegated inside a cluster (" + IN_CLUSTER_ENV + " set), none outside"),
-        KUBECONFIG("--kubeconfig", "FILE", "the Kubernetes API for the scale-down hook",
+        KUBECONFIG("--kubeconfig", "FILE", "the Kubernetes API for the scale-down hook and delegated authentication",
                 "default: in-cluster service account, else KUBECONFIG, else ~/.kube/config"),
         CHECK_CONFIG("--check-config", null,
                 "validate the configuration, print the resolved sources (secrets hidden) and exit",

@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
+import java.util.List;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -24,10 +25,16 @@ public final class ManagementRouter {
     }
 
     public static Router create(Vertx vertx, MetricStore store, AdapterMetrics metrics, WorkerDirectory workers) {
+        return create(vertx, store, metrics, workers, List.of());
+    }
+
+    /** As {@link #create(Vertx, MetricStore, AdapterMetrics, WorkerDirectory)}, with lines added to every {@code /readyz} body. */
+    public static Router create(Vertx vertx, MetricStore store, AdapterMetrics metrics, WorkerDirectory workers,
+                                List<String> readinessNotices) {
         Router router = Router.router(vertx);
         router.route().handler(new HttpMetricsHandler(metrics.registry(), "management"));
         // The same answers as on the secure port.
-        HealthHandlers health = new HealthHandlers(store);
+        HealthHandlers health = new HealthHandlers(store, readinessNotices);
         router.get("/healthz").handler(health::healthy);
         router.get("/livez").handler(health::live);
         router.get("/readyz").handler(health::ready);

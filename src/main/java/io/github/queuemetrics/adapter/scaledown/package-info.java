@@ -18,10 +18,10 @@
  * they share is {@link io.github.queuemetrics.adapter.scaledown.VictimDrain}), {@link io.github.queuemetrics.adapter.scaledown.StaleDrainSweeper} (undo of drains
  * no scale-down asks for any more).
  *
- * <p>Authentication seam: the route is mounted on the secure router after the (future) delegated
- * authentication guard, so that guard will see {@code /admission/scale}. The API server calls
- * webhooks without credentials unless its AdmissionConfiguration gives it some: when delegated
- * authentication is built, this route needs its own rule (the API server's client certificate).
+ * <p>Authentication: the route is mounted on the secure router after the delegated authentication
+ * guard, which lets {@code /admission/scale} through unchecked: the API server calls webhooks
+ * without front-proxy headers and, unless its AdmissionConfiguration gives it a client certificate,
+ * without credentials. TLS and a NetworkPolicy protect it (README, Security).
  *
  * <p>Next steps (issue 7): {@code /hooks/pre-stop}, a Lease for the sweeper, informers in place of
  * the GET/LIST per review.

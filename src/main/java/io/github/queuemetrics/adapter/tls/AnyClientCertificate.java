@@ -13,7 +13,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * (the JDK's public CAs) such a client fails with {@code certificate_unknown}.
  *
  * <p>Safe only because nothing derives an identity from an unverified certificate: delegated
- * authentication must configure {@link TlsOptions#clientTrust()} or verify the chain itself.
+ * authentication ({@code auth.DelegatedAuthGuard}) verifies the chain in code against the CAs of
+ * the trust ConfigMap, which change without a restart (a TLS-layer trust store would not).
  * An empty accepted-issuers list makes the server name no CAs, so clients send their certificate.
  */
 final class AnyClientCertificate extends X509ExtendedTrustManager {

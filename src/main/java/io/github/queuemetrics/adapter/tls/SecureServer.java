@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * The HTTPS server of the secure port: HTTP/2 through ALPN (what kube-apiserver's proxy speaks)
  * and HTTP/1.1. Client certificates are requested but not required: the front proxy presents
  * one, kubelet probes and {@code kubectl port-forward} users do not. Unless
- * {@link TlsOptions#clientTrust()} is set, any client certificate is accepted and none is trusted
- * for identity.
+ * {@link TlsOptions#clientTrust()} is set, any client certificate is accepted here; with
+ * {@code --authentication delegated} the guard verifies it before trusting it for an identity.
  *
  * <p>A certificate from files is reloaded when the files change ({@link ServingCertificateReloader},
  * checked every {@link #RELOAD_INTERVAL}).

@@ -154,11 +154,26 @@ class CliIT {
     }
 
     @Test
-    void delegatedAuthenticationIsRefusedUntilItIsBuilt() throws Exception {
-        Result result = run(Map.of(), "--config", "adapter/adapter.yaml", "--authentication", "delegated");
-        assertThat(result.exit()).as(result.toString()).isEqualTo(2);
-        assertThat(result.err()).contains("--authentication delegated is not implemented yet")
-                .contains("--authentication none");
+    void delegatedAuthenticationWithoutAnApiServerFailsAtOnceNamingTheConfigMap() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Path kubeconfig = file("kubeconfig.yaml", """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: c, cluster: {server: "https://127.0.0.1:%d"}}]
+                users: [{name: u, user: {token: t}}]
+                contexts: [{name: x, context: {cluster: c, user: u}}]
+                current-context: x
+                """.formatted(closed));
+        long started = System.nanoTime();
+        Result result = run(Map.of(), "--config", "adapter/adapter.yaml", "--authentication", "delegated",
+                "--kubeconfig", kubeconfig.toString(), "--secure-port", "0", "--management-port", "0");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+        assertThat(result.exit()).as(result.toString()).isEqualTo(1);
+        assertThat(result.err()).contains("delegated authentication: cannot read ConfigMap "
+                + "kube-system/extension-apiserver-authentication from https://127.0.0.1:" + closed);
     }
 
     @Test

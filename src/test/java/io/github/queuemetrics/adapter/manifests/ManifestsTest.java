@@ -113,6 +113,9 @@ class ManifestsTest {
             assertThat(b.getMetadata().getNamespace()).isEqualTo("kube-system");
             assertThat(b.getRoleRef().getName()).isEqualTo("extension-apiserver-authentication-reader");
         });
+        // The bindings are there for delegated authentication: the Deployment must use it.
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .contains("--authentication=delegated").doesNotContain("--authentication=none");
     }
 
     @Test

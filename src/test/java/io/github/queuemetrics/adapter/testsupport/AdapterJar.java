@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged adapter as users run it, {@code java -jar target/queue-metrics-adapter.jar}, in
- * its own process on free ports with {@code --authentication none} (failsafe runs after
+ * its own process on free ports, by default with {@code --authentication none} (failsafe runs after
  * {@code package}, so the jar is there). Output goes to a log file shown when the start fails.
  */
 public final class AdapterJar implements AutoCloseable {
@@ -36,6 +36,14 @@ public final class AdapterJar implements AutoCloseable {
 
     /** Starts the jar on {@code yaml} and waits until /readyz answers 200 (every source polled). */
     public static AdapterJar start(Path dir, String yaml) throws Exception {
+        return start(dir, yaml, new String[0]);
+    }
+
+    /**
+     * As {@link #start(Path, String)} with {@code moreArgs} added; {@code --authentication none}
+     * unless they give {@code --authentication} themselves.
+     */
+    public static AdapterJar start(Path dir, String yaml, String... moreArgs) throws Exception {
         if (!Files.isRegularFile(JAR) || !Files.isDirectory(BASE.resolve("target/lib"))) {
             throw new IllegalStateException(JAR + " (with target/lib/) is missing: build it with `mvn package` "
                     + "(`mvn verify` does, before the integration tests)");
@@ -44,10 +52,14 @@ public final class AdapterJar implements AutoCloseable {
         int management = freePort();
         int secure = freePort();
         Path log = dir.resolve("adapter.log");
-        ProcessBuilder builder = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-jar", JAR.toString(), "--config", config.toString(),
-                "--secure-port", Integer.toString(secure), "--management-port", Integer.toString(management),
-                "--authentication", "none")).redirectErrorStream(true).redirectOutput(log.toFile());
+                "--secure-port", Integer.toString(secure), "--management-port", Integer.toString(management)));
+        if (!List.of(moreArgs).contains("--authentication")) {
+            command.addAll(List.of("--authentication", "none"));
+        }
+        command.addAll(List.of(moreArgs));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("KUBERNETES_SERVICE_HOST");
         AdapterJar adapter = new AdapterJar(builder.start(), management, secure, log);
         try {

@@ -74,6 +74,31 @@ public final class TestCertificates {
         }
     }
 
+    /** A client certificate with EKU clientAuth: subject CN={@code cn}, one O per group (Kubernetes' user and groups). */
+    public static Server client(Authority ca, String cn, String... organizations) {
+        try {
+            KeyPair clientKeys = ecKeys();
+            StringBuilder subject = new StringBuilder();
+            for (String o : organizations) {
+                subject.append("O=").append(o).append(',');
+            }
+            subject.append("CN=").append(cn);
+            X509v3CertificateBuilder b = builder(X500Name.getInstance(
+                    ca.certificate().getSubjectX500Principal().getEncoded()), new X500Name(subject.toString()), clientKeys);
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            return new Server(clientKeys, sign(b, ca.keys()), ca.certificate());
+        } catch (GeneralSecurityException | IOException | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A CA certificate as PEM text (what a ConfigMap holds). */
+    public static String pemOf(X509Certificate certificate) {
+        return pem(certificate);
+    }
+
     /** A server's key and certificate, and the CA that signed it. */
     public record Server(KeyPair keys, X509Certificate certificate, X509Certificate issuer) {
 
@@ -94,10 +119,56 @@ public final class TestCertificates {
             }
         }
 
+        /**
+         * A client-side TLS context presenting this certificate (a client certificate) and trusting
+         * any server: the tests are about what the server makes of the client.
+         */
+        public SSLContext clientContext() {
+            try {
+                KeyStore store = KeyStore.getInstance("PKCS12");
+                store.load(null, null);
+                store.setKeyEntry("client", keys.getPrivate(), new char[0], new X509Certificate[] {certificate, issuer});
+                KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(store, new char[0]);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {TRUST_ANY_SERVER}, null);
+                return context;
+            } catch (GeneralSecurityException | IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         /** Writes the certificate (chain) and the PKCS#8 key as PEM files. */
         public void writePem(Path certFile, Path keyFile) throws IOException {
             Files.writeString(certFile, pem(certificate) + pem(issuer));
             Files.writeString(keyFile, pem(new PemObject("PRIVATE KEY", keys.getPrivate().getEncoded())));
+        }
+    }
+
+    /** For clients of a test server with a self-signed certificate. */
+    public static final javax.net.ssl.X509TrustManager TRUST_ANY_SERVER = new javax.net.ssl.X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    };
+
+    /** A client-side TLS context without a client certificate, trusting any server. */
+    public static SSLContext anonymousClientContext() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[] {TRUST_ANY_SERVER}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -1,0 +1,70 @@
+package io.github.queuemetrics.adapter.auth;
+
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpecBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * Authorization by SubjectAccessReview ({@code POST /apis/authorization.k8s.io/v1/subjectaccessreviews}),
+ * on the worker pool. Allowed answers are remembered for {@link #ALLOWED_TTL}, denials for the
+ * shorter {@link #DENIED_TTL} (a RoleBinding just created should start working soon).
+ */
+final class AccessReviewer {
+
+    static final Duration ALLOWED_TTL = Duration.ofSeconds(10);
+    static final Duration DENIED_TTL = Duration.ofSeconds(5);
+
+    /** The review's answer; {@code reason} is what the authorizer said (may be empty). */
+    record Decision(boolean allowed, String reason) {
+    }
+
+    private record Key(UserInfo user, RequestAttributes attributes) {
+    }
+
+    private final KubernetesClient client;
+    private final WorkerExecutor pool;
+    private final ExpiringCache<Key, Decision> cache;
+
+    AccessReviewer(KubernetesClient client, WorkerExecutor pool, LongSupplier nanoTime) {
+        this.client = client;
+        this.pool = pool;
+        this.cache = new ExpiringCache<>(nanoTime);
+    }
+
+    Future<Decision> review(UserInfo user, RequestAttributes attributes) {
+        Key key = new Key(user, attributes);
+        Decision known = cache.get(key);
+        if (known != null) {
+            return Future.succeededFuture(known);
+        }
+        return pool.executeBlocking(() -> {
+            SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(request(user, attributes));
+            boolean allowed = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
+            String reason = answer.getStatus() == null || answer.getStatus().getReason() == null
+                    ? "" : answer.getStatus().getReason();
+            Decision decision = new Decision(allowed, reason);
+            cache.put(key, decision, allowed ? ALLOWED_TTL : DENIED_TTL);
+            return decision;
+        }, false);
+    }
+
+    static SubjectAccessReview request(UserInfo user, RequestAttributes a) {
+        SubjectAccessReviewSpecBuilder spec = new SubjectAccessReviewSpecBuilder()
+                .withUser(user.name()).withUid(user.uid().isEmpty() ? null : user.uid())
+                .withGroups(user.groups()).withExtra(user.extra().isEmpty() ? null : user.extra());
+        if (a.isResourceRequest()) {
+            boolean metrics = RequestAttributes.GROUP.equals(a.group());
+            spec.withNewResourceAttributes().withGroup(a.group()).withVersion(metrics ? RequestAttributes.VERSION : "v1")
+                    .withResource(a.resource()).withNamespace(a.namespace()).withName(a.name()).withVerb(a.verb())
+                    .endResourceAttributes();
+        } else {
+            spec.withNewNonResourceAttributes().withPath(a.path()).withVerb(a.verb()).endNonResourceAttributes();
+        }
+        return new SubjectAccessReviewBuilder().withSpec(spec.build()).build();
+    }
+}
