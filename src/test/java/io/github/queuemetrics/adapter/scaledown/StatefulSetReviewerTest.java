@@ -92,8 +92,8 @@ class StatefulSetReviewerTest {
         cluster.notRunning("wk-1");
         Decision d = review(3, 1, false);
         assertThat(d.allowed()).isTrue();
-        assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 1: allowed, wk-2: worker celery@wk-2 sends no "
-                + "heartbeats; wk-1: pod not running");
+        assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 1: allowed, wk-2: worker celery@wk-2 is gone "
+                + "(no heartbeat, no answer to ping); wk-1: pod not running");
         assertThat(workers.commands).containsOnly("loads []");
         cluster.pods.remove("wk-1");
         assertThat(review(3, 1, false).message()).endsWith("; wk-1: no such pod");
