@@ -41,8 +41,8 @@ final class PodDrain {
     sealed interface Step permits Done, Draining, Waiting {
     }
 
-    /** Finished: nothing (more) to wait for. {@code workload} is "" when none was found. */
-    record Done(String outcome, String workload, String message) implements Step {
+    /** Finished: nothing (more) to wait for. {@code workload} is null when none was found. */
+    record Done(String outcome, Workload workload, String message) implements Step {
     }
 
     /** Still busy: what it runs. */
@@ -102,11 +102,11 @@ final class PodDrain {
         String what = "pod " + namespace + "/" + pod;
         Optional<PodFacts> facts = pods.pod(namespace, pod);
         if (facts.isEmpty()) {
-            return new Done(NO_POD, "", what + " does not exist: nothing to wait for");
+            return new Done(NO_POD, null, what + " does not exist: nothing to wait for");
         }
         Optional<PodWorkloads.Found> found = PodWorkloads.of(config, cluster, namespace, facts.get());
         if (found.isEmpty()) {
-            return new Done(NOT_GUARDED, "", what + " belongs to no workload in scaleDown.workloads (owners "
+            return new Done(NOT_GUARDED, null, what + " belongs to no workload in scaleDown.workloads (owners "
                     + facts.get().owners() + "): nothing to wait for");
         }
         Workload workload = found.get().workload();
@@ -116,11 +116,11 @@ final class PodDrain {
             throw new IllegalStateException("the workers of source " + workload.source() + " cannot be reached");
         }
         if (!facts.get().state().running()) {
-            return new Done(NOT_RUNNING, workload.describe(), where + " is not running: it holds nothing");
+            return new Done(NOT_RUNNING, workload, where + " is not running: it holds nothing");
         }
         String worker = workload.workerOf(pod);
         if (!workers.alive(worker)) {
-            return new Done(WORKER_GONE, workload.describe(), where + ": worker " + worker
+            return new Done(WORKER_GONE, workload, where + ": worker " + worker
                     + " sends no heartbeats (gone): it holds nothing");
         }
         Instant now = clock.instant();
@@ -140,7 +140,7 @@ final class PodDrain {
     Step check(Draining drain) {
         Instant now = clock.instant();
         if (!drain.workers.alive(drain.worker)) {
-            return new Done(WORKER_GONE, drain.workload.describe(), "worker " + drain.worker + " of pod "
+            return new Done(WORKER_GONE, drain.workload, "worker " + drain.worker + " of pod "
                     + drain.pod + " is gone");
         }
         // A third of undoAfter: the sweep undoes drains not asked for within undoAfter.
@@ -149,7 +149,7 @@ final class PodDrain {
         }
         WorkerLoad load = drain.workers.loads(List.of(drain.worker)).get(drain.worker);
         if (load != null && load.idle()) {
-            return new Done(IDLE, drain.workload.describe(), "worker " + drain.worker + " of pod " + drain.pod
+            return new Done(IDLE, drain.workload, "worker " + drain.worker + " of pod " + drain.pod
                     + " is idle after " + seconds(drain.since, now));
         }
         if (!now.isBefore(drain.deadline)) {
@@ -158,7 +158,7 @@ final class PodDrain {
                     + config.drainTimeout() + " from the drain's start, or the caller's limit)";
             metrics.drainTimedOut(drain.workload);
             event(drain, true, "PreStopDrainTimeout", message);
-            return new Done(TIMEOUT, drain.workload.describe(), message);
+            return new Done(TIMEOUT, drain.workload, message);
         }
         return new Waiting("worker " + drain.worker + " " + describe(load));
     }

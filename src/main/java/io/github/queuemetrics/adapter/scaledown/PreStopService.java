@@ -65,7 +65,7 @@ public final class PreStopService {
                        BooleanSupplier callerGone) {
         PodDrain now = drain;
         if (now == null) {
-            return Future.succeededFuture(counted(namespace, new Done(PodDrain.NOT_GUARDED, "", "pod " + namespace
+            return Future.succeededFuture(counted(namespace, new Done(PodDrain.NOT_GUARDED, null, "pod " + namespace
                     + "/" + pod + ": nothing to wait for, " + notReady)));
         }
         Promise<Done> result = Promise.promise();
@@ -109,7 +109,7 @@ public final class PreStopService {
                 } else if (checked.result() instanceof Done done) {
                     end(done);
                 } else if (callerGone.getAsBoolean()) {
-                    end(new Done("caller_gone", draining.workload.describe(), "the caller of the pre-stop hook of pod "
+                    end(new Done("caller_gone", draining.workload, "the caller of the pre-stop hook of pod "
                             + draining.pod + " hung up; stopped waiting"));
                 } else {
                     say(((Waiting) checked.result()).what());
@@ -136,13 +136,15 @@ public final class PreStopService {
     private Done failOpen(String namespace, String pod, Throwable error) {
         LOG.warn("pre-stop of pod {}/{}: the hook failed, not waiting (fail open): {}", namespace, pod,
                 error.toString(), error);
-        return new Done(PodDrain.FAILED_OPEN, "", "pod " + namespace + "/" + pod
+        return new Done(PodDrain.FAILED_OPEN, null, "pod " + namespace + "/" + pod
                 + ": not waiting because the pre-stop hook failed: " + error.getMessage());
     }
 
     private Done counted(String namespace, Done done) {
         Counter.builder("adapter.prestop").description("pre-stop hook requests answered, by outcome")
-                .tag("namespace", namespace).tag("workload", done.workload()).tag("outcome", done.outcome())
+                .tag("kind", done.workload() == null ? "" : done.workload().kind().configName())
+                .tag("namespace", namespace).tag("workload", done.workload() == null ? "" : done.workload().name())
+                .tag("outcome", done.outcome())
                 .register(registry).increment();
         if (!PodDrain.IDLE.equals(done.outcome())) {
             LOG.info("pre-stop {}: {}", done.outcome(), done.message());
