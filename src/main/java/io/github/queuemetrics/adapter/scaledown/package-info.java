@@ -23,7 +23,12 @@
  * webhooks without credentials unless its AdmissionConfiguration gives it some: when delegated
  * authentication is built, this route needs its own rule (the API server's client certificate).
  *
- * <p>Next steps (issue 7): {@code /hooks/pre-stop}, a Lease for the sweeper, informers in place of
- * the GET/LIST per review.
+ * <p>{@code POST /hooks/pre-stop/{namespace}/{pod}} ({@link io.github.queuemetrics.adapter.scaledown.PreStopHandler},
+ * {@link io.github.queuemetrics.adapter.scaledown.PreStopService}, {@link io.github.queuemetrics.adapter.scaledown.PodDrain})
+ * drains one terminating pod the same way and long-polls until it is idle; who may call it is the
+ * {@link io.github.queuemetrics.adapter.scaledown.PreStopAuthorizer} seam. The sweeper runs only on
+ * the replica holding the {@link io.github.queuemetrics.adapter.scaledown.SweepLease}.
+ *
+ * <p>Next step (issue 7): informers in place of the GET/LIST per review.
  */
 package io.github.queuemetrics.adapter.scaledown;
