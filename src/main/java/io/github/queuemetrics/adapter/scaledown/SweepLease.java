@@ -3,6 +3,7 @@ package io.github.queuemetrics.adapter.scaledown;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -40,6 +41,7 @@ final class SweepLease implements AutoCloseable {
     private final AtomicBoolean leading = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile CompletableFuture<?> election;
+    private volatile LeaderElector elector;
 
     /** @param onLeading run (on fabric8's thread) when this replica becomes the leader: a first sweep at once */
     SweepLease(KubernetesClient client, String namespace, String identity, Timing timing, Runnable onLeading) {
@@ -73,7 +75,7 @@ final class SweepLease implements AutoCloseable {
     }
 
     void start() {
-        CompletableFuture<?> started = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+        LeaderElector built = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                 .withName(NAME)
                 .withLock(new LeaseLock(namespace, NAME, identity))
                 .withLeaseDuration(timing.lease()).withRenewDeadline(timing.renewDeadline())
@@ -88,7 +90,9 @@ final class SweepLease implements AutoCloseable {
                     leading.set(false);
                     LOG.info("scale-down hook: {} no longer holds Lease {}/{}", identity, namespace, NAME);
                 }, leader -> LOG.debug("scale-down hook: Lease {}/{} held by {}", namespace, NAME, leader)))
-                .build()).build().start();
+                .build()).build();
+        elector = built;
+        CompletableFuture<?> started = built.start();
         // fabric8's start() stops trying after a failed renewal: try again, unless closed.
         election = started;
         started.whenComplete((v, e) -> {
@@ -105,17 +109,25 @@ final class SweepLease implements AutoCloseable {
         return leading.get();
     }
 
-    String identity() {
-        return identity;
-    }
-
     @Override
     public void close() {
         closed.set(true);
+        // Read first: cancelling completes the election, whose handler clears the flag.
+        boolean wasLeading = leading.get();
         CompletableFuture<?> running = election;
         if (running != null) {
             running.cancel(true);
         }
+        // Released here, before the client is closed: the release on cancel runs on fabric8's
+        // thread and could come too late, and the next holder would wait for the lease to expire.
+        LeaderElector built = elector;
         leading.set(false);
+        if (built != null && wasLeading) {
+            try {
+                built.release();
+            } catch (RuntimeException e) {
+                LOG.debug("releasing Lease {}/{} failed: {}", namespace, NAME, e.toString());
+            }
+        }
     }
 }
