@@ -71,7 +71,12 @@ public final class PreStopHandler implements Handler<RoutingContext> {
         response.closeHandler(v -> gone.set(true));
         service.drain(namespace, pod, atMost, line -> {
             if (!gone.get()) {
-                response.setChunked(true).write(line + "\n");
+                // HTTP/1.1 needs chunked for a body of unknown length; HTTP/2 streams anyway, and
+                // refuses setChunked once the head is sent.
+                if (!response.headWritten()) {
+                    response.setChunked(true);
+                }
+                response.write(line + "\n");
             }
         }, gone::get).onComplete(done -> {
             if (!gone.get()) {

@@ -73,8 +73,9 @@ public final class PreStopService {
             if (begun.failed()) {
                 result.complete(failOpen(namespace, pod, begun.cause()));
             } else if (begun.result() instanceof Draining draining) {
-                progress.accept("draining pod " + namespace + "/" + pod + " of " + draining.workload.describe()
-                        + ": worker " + draining.worker + " takes no new tasks; waiting until " + draining.deadline);
+                say(progress, "draining pod " + namespace + "/" + pod + " of " + draining.workload.describe()
+                        + ": worker " + draining.worker + " takes no new tasks; waiting until " + draining.deadline,
+                        namespace, pod);
                 new Wait(now, draining, progress, callerGone, result).next();
             } else {
                 result.complete((Done) begun.result());
@@ -121,15 +122,29 @@ public final class PreStopService {
         private void say(String what) {
             long now = System.nanoTime();
             if (!what.equals(said) || Duration.ofNanos(now - saidAt).compareTo(KEEP_ALIVE) >= 0) {
-                progress.accept("waiting: " + what);
                 said = what;
                 saidAt = now;
+                try {
+                    progress.accept("waiting: " + what);
+                } catch (RuntimeException e) {
+                    // A line that cannot be written must not end (or hang) the wait.
+                    LOG.warn("pre-stop of pod {}/{}: could not write a progress line: {}", draining.namespace,
+                            draining.pod, e.toString());
+                }
             }
         }
 
         private void end(Done done) {
             podDrain.finished(draining);
             result.complete(done);
+        }
+    }
+
+    private static void say(Consumer<String> progress, String line, String namespace, String pod) {
+        try {
+            progress.accept(line);
+        } catch (RuntimeException e) {
+            LOG.warn("pre-stop of pod {}/{}: could not write a progress line: {}", namespace, pod, e.toString());
         }
     }
 
