@@ -47,6 +47,10 @@ class PreStopHookIT {
         for (int i = cleanup.size() - 1; i >= 0; i--) {
             cleanup.get(i).close();
         }
+        // The mock API server lives as long as the class: each test starts from an empty namespace.
+        client.apps().statefulSets().inNamespace(NS).delete();
+        client.pods().inNamespace(NS).delete();
+        client.v1().events().inNamespace(NS).delete();
     }
 
     @Test
