@@ -46,6 +46,11 @@ public final class ScaleDownMetrics {
         drainEvent(workload, "undone");
     }
 
+    /** A pre-stop drain stopped waiting for a busy worker: drainTimeout (or the caller's limit) passed. */
+    void drainTimedOut(Workload workload) {
+        drainEvent(workload, "timeout");
+    }
+
     private void drainEvent(Workload workload, String event) {
         Counter.builder("adapter.drains").description(DRAINS_HELP)
                 .tag("kind", workload.kind().configName()).tag("namespace", workload.namespace())

@@ -16,6 +16,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +44,7 @@ public final class ScaleDownModule implements AutoCloseable {
     private final WorkerDirectory workers;
     private final ScaleDownMetrics metrics;
     private final ScaleDownService service;
+    private final PreStopService preStop;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     public ScaleDownModule(Vertx vertx, WorkerExecutor pool, AdapterConfig config, Optional<Path> kubeconfig,
@@ -56,17 +58,23 @@ public final class ScaleDownModule implements AutoCloseable {
         ScaleDownConfig scaleDown = config.scaleDownHook().orElse(new ScaleDownConfig(
                 ScaleDownConfig.DEFAULT_DRAIN_TIMEOUT, ScaleDownConfig.DEFAULT_UNDO_AFTER, List.of()));
         this.service = new ScaleDownService(vertx, pool, scaleDown, metrics, ScaleDownService.ANSWER_WITHIN);
+        this.preStop = new PreStopService(vertx, pool, registry, Duration.ofSeconds(1));
     }
 
     public void mount(Router router) {
         router.post(AdmissionHandler.PATH).handler(BodyHandler.create().setBodyLimit(AdmissionHandler.BODY_LIMIT))
                 .handler(new AdmissionHandler(service));
+        // No body is read; the limit only keeps a stray one small. The access check is the seam
+        // delegated authentication will fill (see PreStopAuthorizer).
+        router.post(PreStopHandler.PATH).handler(BodyHandler.create().setBodyLimit(1024))
+                .handler(new PreStopHandler(preStop, PreStopAuthorizer.ANYONE));
     }
 
     /** Connects the hook; without {@code scaleDown:} nothing to do (no Kubernetes client is created). */
     public Future<Void> start() {
         Optional<ScaleDownConfig> scaleDown = config.scaleDownHook();
         if (scaleDown.isEmpty()) {
+            preStop.notConfigured();
             return Future.succeededFuture();
         }
         return pool.executeBlocking(() -> {
@@ -86,10 +94,12 @@ public final class ScaleDownModule implements AutoCloseable {
                     background, metrics, Clock.systemUTC());
             Map<String, WorkerControl> controls = workerControls(scaleDown.get());
             warmUp(scaleDown.get(), cluster, controls);
-            startSweeping(new StaleDrainSweeper(cluster, scaleDown.get(), controls,
+            startSweeping(client, new StaleDrainSweeper(cluster, scaleDown.get(), controls,
                     new DrainUndo(cluster, marks, metrics), Clock.systemUTC()), scaleDown.get());
             workers.drainingFrom(marks);
             service.started(new ScaleDownService.Running(reviewer, deployments, controls));
+            preStop.started(new PodDrain(new KubernetesPodLookup(client), cluster, scaleDown.get(), controls, marks,
+                    metrics, Clock.systemUTC()));
             LOG.info("scale-down hook guards {} workload(s) through the Kubernetes API at {}",
                     scaleDown.get().workloads().size(), client.getMasterUrl());
             return null;
@@ -97,21 +107,26 @@ public final class ScaleDownModule implements AutoCloseable {
     }
 
     /**
-     * Every third of undoAfter (at most 15 s), one pass at a time; the first at once, which cleans
-     * up after a crashed adapter.
+     * Every third of undoAfter (at most 15 s), one pass at a time, only on the replica that holds the
+     * {@link SweepLease}; the first as soon as it holds it, which cleans up after a crashed adapter.
      */
-    private void startSweeping(StaleDrainSweeper sweeper, ScaleDownConfig scaleDown) {
+    private void startSweeping(KubernetesClient client, StaleDrainSweeper sweeper, ScaleDownConfig scaleDown) {
         long period = Math.max(1_000, Math.min(15_000, scaleDown.undoAfter().toMillis() / 3));
         AtomicBoolean sweeping = new AtomicBoolean();
+        SweepLease[] lease = new SweepLease[1];
         Runnable pass = () -> {
-            if (sweeping.compareAndSet(false, true)) {
+            if (lease[0].leading() && sweeping.compareAndSet(false, true)) {
                 pool.executeBlocking(sweeper::sweep, false).onComplete(done -> sweeping.set(false));
             }
         };
-        pass.run();
+        lease[0] = new SweepLease(client, SweepLease.namespace(System.getenv(), client),
+                SweepLease.identity(System.getenv()), SweepLease.Timing.DEFAULT, () -> vertx.runOnContext(v -> pass.run()));
         long timer = vertx.setPeriodic(period, id -> pass.run());
+        lease[0].start();
         synchronized (closeables) {
             closeables.add(() -> vertx.cancelTimer(timer));
+            // Closed before the timer (in reverse): once the lease is released no pass starts.
+            closeables.add(lease[0]);
         }
     }
 

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * Deployment, every drained pod that is not terminating.
  *
  * <p>Runs periodically on the worker pool, and so also cleans up marks left by a crashed adapter.
- * Several adapter replicas may sweep at once: every step is idempotent. (A Lease, so that one
- * replica sweeps, is the planned next step.)
+ * Only the replica holding the {@link SweepLease} sweeps (every step is idempotent anyway, so two
+ * sweeping for a moment around a hand-over do no harm).
  */
 final class StaleDrainSweeper {
 

@@ -23,7 +23,12 @@
  * without front-proxy headers and, unless its AdmissionConfiguration gives it a client certificate,
  * without credentials. TLS and a NetworkPolicy protect it (README, Security).
  *
- * <p>Next steps (issue 7): {@code /hooks/pre-stop}, a Lease for the sweeper, informers in place of
- * the GET/LIST per review.
+ * <p>{@code POST /hooks/pre-stop/{namespace}/{pod}} ({@link io.github.queuemetrics.adapter.scaledown.PreStopHandler},
+ * {@link io.github.queuemetrics.adapter.scaledown.PreStopService}, {@link io.github.queuemetrics.adapter.scaledown.PodDrain})
+ * drains one terminating pod the same way and long-polls until it is idle; who may call it is the
+ * {@link io.github.queuemetrics.adapter.scaledown.PreStopAuthorizer} seam. The sweeper runs only on
+ * the replica holding the {@link io.github.queuemetrics.adapter.scaledown.SweepLease}.
+ *
+ * <p>Next step (issue 7): informers in place of the GET/LIST per review.
  */
 package io.github.queuemetrics.adapter.scaledown;

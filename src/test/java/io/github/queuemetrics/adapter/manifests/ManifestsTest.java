@@ -145,11 +145,7 @@ class ManifestsTest {
         // The manifest carries the same script as adapter/probe/qma_probe.py, byte for byte.
         assertThat(probe.getData().get("qma_probe.py")).isEqualTo(Files.readString(
                 Path.of(System.getProperty("user.dir"), "adapter", "probe", "qma_probe.py")));
-        List<io.fabric8.kubernetes.api.model.PodTemplateSpec> templates = new ArrayList<>();
-        ofType(all, StatefulSet.class).forEach(s -> templates.add(s.getSpec().getTemplate()));
-        ofType(all, Deployment.class).stream()
-                .filter(d -> !d.getMetadata().getName().equals("queue-metrics-adapter"))
-                .forEach(d -> templates.add(d.getSpec().getTemplate()));
+        List<io.fabric8.kubernetes.api.model.PodTemplateSpec> templates = workerTemplates(all);
         assertThat(templates).hasSizeGreaterThanOrEqualTo(2);
         assertThat(templates).allSatisfy(t -> {
             var container = t.getSpec().getContainers().get(0);
@@ -157,6 +153,90 @@ class ManifestsTest {
                     .contains("/opt/qma/qma_probe.py");
             assertThat(t.getSpec().getVolumes()).anySatisfy(v ->
                     assertThat(v.getConfigMap().getName()).isEqualTo("qma-probe"));
+        });
+    }
+
+    /** The worker pods' templates in examples/ (every StatefulSet and Deployment but the adapter's own). */
+    private static List<io.fabric8.kubernetes.api.model.PodTemplateSpec> workerTemplates(List<HasMetadata> all) {
+        List<io.fabric8.kubernetes.api.model.PodTemplateSpec> templates = new ArrayList<>();
+        ofType(all, StatefulSet.class).forEach(s -> templates.add(s.getSpec().getTemplate()));
+        ofType(all, Deployment.class).stream()
+                .filter(d -> !d.getMetadata().getName().equals("queue-metrics-adapter"))
+                .forEach(d -> templates.add(d.getSpec().getTemplate()));
+        return templates;
+    }
+
+    @Test
+    void workerExamplesDrainThroughThePreStopHookWithinTheirGracePeriod() throws IOException {
+        List<io.fabric8.kubernetes.api.model.PodTemplateSpec> templates = workerTemplates(loadAll());
+        // A Celery StatefulSet, a Celery Deployment and an RQ Deployment.
+        assertThat(templates).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(templates).allSatisfy(t -> {
+            var container = t.getSpec().getContainers().get(0);
+            List<String> command = container.getLifecycle().getPreStop().getExec().getCommand();
+            assertThat(command).containsSubsequence("/opt/qma/qma_probe.py", "pre-stop");
+            assertThat(command).containsAnyOf("--cacert", "--insecure");
+            // The command's own limit stays under the grace period (the kubelet counts the preStop in
+            // it), with time left for the worker's warm shutdown after SIGTERM.
+            long timeout = Long.parseLong(command.get(command.indexOf("--timeout") + 1));
+            assertThat(t.getSpec().getTerminationGracePeriodSeconds()).isGreaterThanOrEqualTo(timeout + 30);
+            // Namespace and name from the downward API: the command names its own pod.
+            Map<String, String> fieldRefs = new java.util.HashMap<>();
+            container.getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null)
+                    .forEach(e -> fieldRefs.put(e.getName(), e.getValueFrom().getFieldRef().getFieldPath()));
+            assertThat(fieldRefs).containsEntry("POD_NAME", "metadata.name")
+                    .containsEntry("POD_NAMESPACE", "metadata.namespace");
+            if (command.contains("--cacert")) {
+                String ca = command.get(command.indexOf("--cacert") + 1);
+                assertThat(container.getVolumeMounts()).anySatisfy(m -> assertThat(ca).startsWith(m.getMountPath()));
+            }
+        });
+    }
+
+    @Test
+    void everyWorkerExampleHasAnHpaOnQueueOutstanding() throws IOException {
+        List<HasMetadata> all = loadAll();
+        List<HorizontalPodAutoscaler> hpas = ofType(all, HorizontalPodAutoscaler.class);
+        List<HasMetadata> workloads = new ArrayList<>(ofType(all, StatefulSet.class));
+        ofType(all, Deployment.class).stream().filter(d -> !d.getMetadata().getName().equals("queue-metrics-adapter"))
+                .forEach(workloads::add);
+        assertThat(workloads).allSatisfy(w -> assertThat(hpas).anySatisfy(h -> {
+            assertThat(h.getSpec().getScaleTargetRef().getKind()).isEqualTo(w.getKind());
+            assertThat(h.getSpec().getScaleTargetRef().getName()).isEqualTo(w.getMetadata().getName());
+            assertThat(h.getMetadata().getNamespace()).isEqualTo(w.getMetadata().getNamespace());
+            assertThat(h.getSpec().getMetrics()).anySatisfy(m ->
+                    assertThat(m.getExternal().getMetric().getName()).isEqualTo("queue_outstanding"));
+        }));
+    }
+
+    @Test
+    void theAdapterMayHoldItsSweepLeaseInItsOwnNamespace() throws IOException {
+        List<HasMetadata> all = loadAll();
+        Deployment adapter = ofType(all, Deployment.class).stream()
+                .filter(d -> d.getMetadata().getName().equals("queue-metrics-adapter")).findFirst().orElseThrow();
+        String ns = adapter.getMetadata().getNamespace();
+        String sa = adapter.getSpec().getTemplate().getSpec().getServiceAccountName();
+        var role = ofType(all, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
+                .filter(r -> r.getRules().stream().anyMatch(rule -> rule.getResources().contains("leases")))
+                .findFirst().orElseThrow();
+        assertThat(role.getMetadata().getNamespace()).isEqualTo(ns);
+        assertThat(role.getRules()).anySatisfy(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("coordination.k8s.io");
+            // fabric8's LeaseLock: GET, then POST to create or PATCH to renew.
+            assertThat(rule.getVerbs()).contains("get", "create", "update", "patch");
+        });
+        assertThat(ofType(all, RoleBinding.class)).anySatisfy(b -> {
+            assertThat(b.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+            assertThat(b.getMetadata().getNamespace()).isEqualTo(ns);
+            assertThat(b.getSubjects()).anySatisfy(sub -> {
+                assertThat(sub.getName()).isEqualTo(sa);
+                assertThat(sub.getNamespace()).isEqualTo(ns);
+            });
+        });
+        // The Lease is found in the namespace from the downward API.
+        assertThat(adapter.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
         });
     }
 }

@@ -16,7 +16,7 @@ final class FakeWorkers implements WorkerControl {
     final Set<String> silent = new HashSet<>();
     final Map<String, List<String>> queues = new HashMap<>();
     final Map<String, WorkerLoad> loads = new HashMap<>();
-    final List<String> commands = new ArrayList<>();
+    final List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     FakeWorkers worker(String name, String... consumes) {
         alive.add(name);

@@ -309,6 +309,11 @@ class ScaleDownHookIT {
     }
 
     static Path kubeconfig() throws Exception {
+        return kubeconfig(client);
+    }
+
+    /** A kubeconfig file naming {@code mock}'s API server. */
+    static Path kubeconfig(KubernetesClient mock) throws Exception {
         Path file = Files.createTempFile("qma-kubeconfig-", ".yaml");
         file.toFile().deleteOnExit();
         Files.writeString(file, """
@@ -324,7 +329,7 @@ class ScaleDownHookIT {
                   - name: mock
                     context: {cluster: mock, user: mock, namespace: %s}
                 current-context: mock
-                """.formatted(client.getConfiguration().getMasterUrl(), NS));
+                """.formatted(mock.getConfiguration().getMasterUrl(), NS));
         return file;
     }
 }
