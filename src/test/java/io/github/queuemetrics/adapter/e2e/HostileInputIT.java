@@ -2,15 +2,11 @@ package io.github.queuemetrics.adapter.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.github.queuemetrics.adapter.e2e.HostileClients.await;
+import static io.github.queuemetrics.adapter.e2e.HostileClients.many;
+
+import io.github.queuemetrics.adapter.e2e.HostileClients.Answer;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -24,7 +20,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
@@ -59,8 +54,10 @@ class HostileInputIT {
     @TempDir
     static Path dir;
 
-    record Answer(int status, String contentType, String body) {
-    }
+    private static final boolean H1 = false;
+    private static final boolean H2 = true;
+    private static final boolean PLAIN = false;
+    private static final boolean TLS = true;
 
     @Test
     void staysUpWithBoundedMemorySeriesAndLogUnderHostileRequests() throws Exception {
@@ -72,70 +69,65 @@ class HostileInputIT {
                     uri: %s
                     queues: [h6-http-hostile]
                 """.formatted(Brokers.redisUri(11)));
-        Vertx vertx = Vertx.vertx();
         // every check is reported, not only the first that fails
         SoftAssertions softly = new SoftAssertions();
-        try (JarProcess jar = JarProcess.start(config, CONTAINER_JVM_FLAGS, dir)) {
-            HttpClientOptions tls = new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
-                    .setUseAlpn(true);
-            HttpClient h1 = vertx.createHttpClient(new HttpClientOptions(tls).setProtocolVersion(HttpVersion.HTTP_1_1),
-                    new PoolOptions().setHttp1MaxSize(50));
-            HttpClient h2 = vertx.createHttpClient(new HttpClientOptions(tls).setProtocolVersion(HttpVersion.HTTP_2),
-                    new PoolOptions().setHttp2MaxSize(4));
-            HttpClient plain = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(100));
-            Client secure = new Client(h1, jar.securePort);
-            Client secure2 = new Client(h2, jar.securePort);
-            Client management = new Client(plain, jar.managementPort);
+        try (JarProcess jar = JarProcess.start(config, CONTAINER_JVM_FLAGS, dir);
+                HostileClients clients = new HostileClients()) {
+            String secure = "https://localhost:" + jar.securePort;
+            String management = "http://localhost:" + jar.managementPort;
+            String ready = secure + METRIC_PATH + "?labelSelector=source%3Drq";
 
             List<Socket> idle = openIdleConnections(jar);
             long idleSince = System.nanoTime();
-            softly.assertThat(await(secure2.get(METRIC_PATH + "?labelSelector=source%3Drq")).status()).isEqualTo(200);
-            int seriesBefore = httpRequestSeries(softly, await(management.get("/metrics")).body()).size();
+            softly.assertThat(await(clients.get(H2, ready)).status()).isEqualTo(200);
+            int seriesBefore = httpRequestSeries(softly, await(clients.get(H1, management + "/metrics")).body()).size();
             long rssBefore = jar.residentKib();
 
             // 1. thousands of distinct selectors: too long (400), too many requirements (400), and
             // big valid ones (404: no such queue) that the cache may keep within its size bound
+            String selector = secure + METRIC_PATH + "?labelSelector=";
             List<Answer> selectors = new ArrayList<>();
-            selectors.addAll(many(2_000, i -> secure2.get(METRIC_PATH + "?labelSelector=k" + i
-                    + ",a".repeat(3_500))));
-            selectors.addAll(many(2_000, i -> secure2.get(METRIC_PATH + "?labelSelector=k" + i
-                    + ",a".repeat(2_000))));
-            selectors.addAll(many(2_000, i -> secure2.get(METRIC_PATH + "?labelSelector=queue+in+(" + values(i)
-                    + "),source=rq")));
+            selectors.addAll(many(2_000, i -> clients.get(H2, selector + "k" + i + ",a".repeat(3_500))));
+            selectors.addAll(many(2_000, i -> clients.get(H2, selector + "k" + i + ",a".repeat(2_000))));
+            selectors.addAll(many(2_000, i -> clients.get(H2, selector + "queue+in+(" + values(i) + "),source=rq")));
             expectStatus(softly, "selectors", selectors, 400, 404);
             expectStatus(softly, "selectors over the limits", selectors.subList(0, 4_000), 400);
 
             // 2. invented methods on both ports
             List<Answer> methods = new ArrayList<>();
-            methods.addAll(many(300, i -> secure.send(HttpMethod.valueOf("INVENTED" + i), "/apis")));
-            methods.addAll(many(300, i -> management.send(HttpMethod.valueOf("MADEUP" + i), "/metrics")));
+            methods.addAll(many(300, i -> clients.send(H1, "INVENTED" + i, secure + "/apis")));
+            methods.addAll(many(300, i -> clients.send(H1, "MADEUP" + i, management + "/metrics")));
             // the management port's answers are plain text; only the code matters there
-            softly.assertThat(methods.subList(300, 600).stream().filter(a -> a.status() != 405).count())
-                    .as("invented methods on the management port not answered 405").isZero();
+            softly.assertThat(methods.subList(300, 600).stream().filter(a -> a.status() != 405).toList())
+                    .as("invented methods on the management port not answered 405").isEmpty();
             expectStatus(softly, "invented methods on the secure port", methods.subList(0, 300), 405);
 
-            // 3. malformed percent-encodings in path and query, both ports, HTTP/1.1 and HTTP/2
+            // 3. malformed percent-encodings in path and query, both ports, HTTP/1.1 on raw sockets
+            // (java.net.http refuses such URIs). HTTP/2 is left to HttpErrorShapesTest, whose
+            // malformedPercentEncodingIn{Query,Path}Is400Status run over HTTP/2 as well.
             String[] bad = {METRIC_PATH + "?labelSelector=%zz", METRIC_PATH + "?labelSelector=queue%3Da%",
                 "/apis/external.metrics.k8s.io/v1beta1/namespaces/%zz/queue_outstanding", "/apis/%G1", "/metrics?x=%"};
             List<Answer> percent = new ArrayList<>();
-            percent.addAll(many(200, i -> secure.get(bad[i % bad.length])));
-            percent.addAll(many(200, i -> secure2.get(bad[i % bad.length])));
-            percent.addAll(many(200, i -> management.get(bad[i % bad.length])));
+            percent.addAll(many(200, i -> clients.raw(jar.securePort, TLS, bad[i % bad.length], null)));
+            percent.addAll(many(200, i -> clients.raw(jar.managementPort, PLAIN, bad[i % bad.length], null)));
             expectStatus(softly, "malformed percent-encodings", percent, 400);
 
-            // 4. huge URLs and headers (HTTP/1.1: each answer closes its connection)
+            // 4. huge URLs and headers (HTTP/1.1 on raw sockets: each answer closes its connection)
             List<Answer> huge = new ArrayList<>();
-            huge.addAll(many(100, i -> secure.get(METRIC_PATH + "?labelSelector=" + "x".repeat(20_000) + i)));
-            huge.addAll(many(100, i -> management.get("/metrics?" + "x".repeat(20_000) + i)));
+            huge.addAll(many(100, i -> clients.raw(jar.securePort, TLS,
+                    METRIC_PATH + "?labelSelector=" + "x".repeat(20_000) + i, null)));
+            huge.addAll(many(100, i -> clients.raw(jar.managementPort, PLAIN, "/metrics?" + "x".repeat(20_000) + i,
+                    null)));
             expectStatus(softly, "huge URLs", huge, 414);
             List<Answer> headers = new ArrayList<>();
-            headers.addAll(many(100, i -> secure.header("/apis", "y".repeat(20_000) + i)));
-            headers.addAll(many(100, i -> management.header("/metrics", "y".repeat(20_000) + i)));
+            headers.addAll(many(100, i -> clients.raw(jar.securePort, TLS, "/apis", "X-Big: " + "y".repeat(20_000) + i)));
+            headers.addAll(many(100, i -> clients.raw(jar.managementPort, PLAIN, "/metrics",
+                    "X-Big: " + "y".repeat(20_000) + i)));
             expectStatus(softly, "huge headers", headers, 431);
 
             // 5. many concurrent scrapes
-            List<Answer> scrapes = many(500, i -> management.get("/metrics"));
-            softly.assertThat(scrapes.stream().filter(a -> a.status() != 200).count()).as("failed scrapes").isZero();
+            List<Answer> scrapes = many(500, i -> clients.get(H1, management + "/metrics"));
+            softly.assertThat(scrapes.stream().filter(a -> a.status() != 200).toList()).as("failed scrapes").isEmpty();
 
             boolean alive = jar.process.isAlive();
             long rssAfter = alive ? jar.residentKib() : Long.MAX_VALUE;
@@ -145,10 +137,10 @@ class HostileInputIT {
             softly.assertThat(alive).as("the adapter is still running; its log ends with:\n"
                     + output.substring(Math.max(0, output.length() - 2_000))).isTrue();
             softly.assertThat(rssAfter).as("resident KiB").isLessThan(MEMORY_LIMIT_KIB);
-            softly.assertThat(await(secure2.get(METRIC_PATH + "?labelSelector=source%3Drq")).status()).isEqualTo(200);
-            softly.assertThat(await(management.get("/readyz")).status()).isEqualTo(200);
+            softly.assertThat(await(clients.get(H2, ready)).status()).isEqualTo(200);
+            softly.assertThat(await(clients.get(H1, management + "/readyz")).status()).isEqualTo(200);
 
-            Set<String> series = httpRequestSeries(softly, await(management.get("/metrics")).body());
+            Set<String> series = httpRequestSeries(softly, await(clients.get(H1, management + "/metrics")).body());
             softly.assertThat(methodLabels(series)).isSubsetOf(STANDARD_METHODS);
             // new series only for the few (route, standard method or "other", status) combinations
             // this test's errors add, never one per invented method or per URL
@@ -161,13 +153,7 @@ class HostileInputIT {
 
             assertIdleConnectionsClosed(softly, idle, idleSince);
             softly.assertAll();
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
-    }
-
-    private static Answer await(Future<Answer> answer) throws Exception {
-        return answer.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /** 281 distinct set values: a selector of about 1,200 characters, different for each i. */
@@ -189,20 +175,6 @@ class HostileInputIT {
     private static boolean isStatus(Answer answer, int... codes) {
         return java.util.Arrays.stream(codes).anyMatch(c -> c == answer.status())
                 && "application/json".equals(answer.contentType()) && answer.body().startsWith("{\"kind\":\"Status\"");
-    }
-
-    /** {@code count} requests, at most 50 in flight. */
-    private static List<Answer> many(int count, IntFunction<Future<Answer>> request) throws Exception {
-        List<Answer> answers = new ArrayList<>();
-        for (int start = 0; start < count; start += 50) {
-            List<Future<Answer>> batch = new ArrayList<>();
-            for (int i = start; i < Math.min(count, start + 50); i++) {
-                batch.add(request.apply(i));
-            }
-            Future.all(batch).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
-            batch.forEach(f -> answers.add(f.result()));
-        }
-        return answers;
     }
 
     private static final Pattern HTTP_SERIES = Pattern.compile("^(adapter_http_requests_seconds_count\\{[^}]*})",
@@ -259,35 +231,5 @@ class HostileInputIT {
             }
         }
         softly.assertThat(open).as("idle connections").isEmpty();
-    }
-
-    /** Requests to one port; every answer, whatever its status, is read whole. */
-    private record Client(HttpClient client, int port) {
-
-        Future<Answer> get(String uri) {
-            return send(HttpMethod.GET, uri, null);
-        }
-
-        Future<Answer> send(HttpMethod method, String uri) {
-            return send(method, uri, null);
-        }
-
-        Future<Answer> header(String uri, String bigHeader) {
-            return send(HttpMethod.GET, uri, bigHeader);
-        }
-
-        Future<Answer> send(HttpMethod method, String uri, String bigHeader) {
-            return client.request(new RequestOptions().setMethod(method).setHost("localhost").setPort(port).setURI(uri))
-                    .compose(req -> {
-                        if (bigHeader != null) {
-                            req.putHeader("X-Big", bigHeader);
-                        }
-                        return req.send();
-                    })
-                    .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.getHeader("Content-Type"),
-                            r.statusCode() != 200 && b.length() > 300 ? b.getString(0, 300) : b.toString())))
-                    .recover(e -> Future.succeededFuture(new Answer(-1, null, uri.substring(0, Math.min(80,
-                            uri.length())) + ": " + e)));
-        }
     }
 }
