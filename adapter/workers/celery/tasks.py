@@ -9,6 +9,9 @@ Configured from the environment so one file serves both brokers and both ack mod
                              the worker then answers no broadcast
   CELERY_TRANSPORT_OPTIONS   JSON object for broker_transport_options, e.g.
                              {"global_keyprefix": "app1:", "sep": ":", "priority_steps": [0, 5]}
+  TASK_LOG                   a file: tasks.sleep appends "start <id> <worker>" before it sleeps and
+                             "finish <id> <worker>" after, so a test can tell a task that was
+                             interrupted (started, never finished) from one that ran twice
 """
 import json
 import os
@@ -31,8 +34,18 @@ if os.environ.get("CELERY_TRANSPORT_OPTIONS"):
     app.conf.broker_transport_options = json.loads(os.environ["CELERY_TRANSPORT_OPTIONS"])
 
 
-@app.task(name="tasks.sleep")
-def sleep(seconds):
+def _record(event, request):
+    path = os.environ.get("TASK_LOG")
+    if path:
+        # One short write in append mode: lines of concurrent workers do not interleave.
+        with open(path, "a") as log:
+            log.write("%s %s %s\n" % (event, request.id, request.hostname))
+
+
+@app.task(name="tasks.sleep", bind=True)
+def sleep(self, seconds):
     """Holds a worker slot for `seconds`: the shape of a network-bound task."""
+    _record("start", self.request)
     time.sleep(float(seconds))
+    _record("finish", self.request)
     return seconds

@@ -112,7 +112,30 @@ class HttpErrorShapesTest {
             // HTTP/1.1 byte for byte over TLS: the exact request line, a connection of its own
             return raw(port, true, "GET " + uri + " HTTP/1.1", bigHeader == null ? null : "X-Big: " + bigHeader);
         }
-        return await(client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
+        // HTTP/2: the Vert.x client sometimes never completes a request whose path has a malformed
+        // escape (seen in clean-clone CI runs on a loaded machine), while the adapter answered
+        // curl --http2 for the same paths 300 of 300 times at once. So each attempt gets 10 s on a
+        // fresh client (a new connection); a server that never answers still fails all three.
+        java.util.concurrent.TimeoutException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            HttpClient fresh = attempt == 0 ? client : vertx.createHttpClient(new HttpClientOptions().setSsl(true)
+                    .setTrustAll(true).setVerifyHost(false).setUseAlpn(true).setProtocolVersion(HttpVersion.HTTP_2));
+            try {
+                return h2Get(fresh, port, uri, bigHeader).toCompletionStage().toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                last = e;
+            } finally {
+                if (fresh != client) {
+                    fresh.close();
+                }
+            }
+        }
+        throw new AssertionError("no HTTP/2 answer to " + uri + " in three attempts of 10 s", last);
+    }
+
+    private static Future<Answer> h2Get(HttpClient client, int port, String uri, String bigHeader) {
+        return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
                         .setURI(uri))
                 .compose(req -> {
                     if (bigHeader != null) {
@@ -120,7 +143,7 @@ class HttpErrorShapesTest {
                     }
                     return req.send();
                 })
-                .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.getHeader("Content-Type"), b.toString()))));
+                .compose(r -> r.body().map(b -> new Answer(r.statusCode(), r.getHeader("Content-Type"), b.toString())));
     }
 
     /** A plain HTTP/1.1 request written byte for byte (the management port). */

@@ -62,4 +62,36 @@ class HpaSimulatorTest {
         assertThat(onZero.replicas()).isEqualTo(1);
         assertThat(onError.replicas()).isEqualTo(6);
     }
+
+    @Test
+    void theStabilizationWindowIsConfigurableAsBehaviorScaleDownStabilizationWindowSeconds() {
+        HpaSimulator hpa = new HpaSimulator(TargetType.AVERAGE_VALUE, 1000, 1, 10, 6, 30);
+        assertThat(hpa.sync(0, new Values(List.of(6000L)), 6)).isEqualTo(6);
+        assertThat(hpa.sync(3, new Values(List.of(0L)), 6)).isEqualTo(6);
+        assertThat(hpa.sync(30, new Values(List.of(0L)), 6)).isEqualTo(6);
+        assertThat(hpa.sync(31, new Values(List.of(0L)), 6)).isEqualTo(1);
+    }
+
+    @Test
+    void aProposalChangesNothingUntilTheUpdateIsAdmittedButItsRecommendationCounts() {
+        HpaSimulator hpa = new HpaSimulator(TargetType.AVERAGE_VALUE, 2000, 1, 4, 4, 10);
+        assertThat(hpa.propose(0, new Values(List.of(2000L)), 4, 4)).isEqualTo(1);
+        // Denied: the replicas stay, and the next sync asks again.
+        assertThat(hpa.replicas()).isEqualTo(4);
+        assertThat(hpa.propose(3, new Values(List.of(2000L)), 4, 4)).isEqualTo(1);
+        hpa.scaledTo(1);
+        assertThat(hpa.replicas()).isEqualTo(1);
+        // The 8 tasks now: 1 -> max(2 × 1, 4) = 4.
+        assertThat(hpa.propose(6, new Values(List.of(8000L)), 1, 1)).isEqualTo(4);
+    }
+
+    @Test
+    void averageValueComparesAgainstTheStatusReplicasThatExist() {
+        HpaSimulator hpa = new HpaSimulator(TargetType.AVERAGE_VALUE, 2000, 1, 10, 4);
+        // 8 tasks, 4 wanted, only 2 pods exist yet: ratio 2, outside the tolerance, ceil(8 / 2) = 4.
+        assertThat(hpa.propose(0, new Values(List.of(8000L)), 2, 2)).isEqualTo(4);
+        // No pod yet and nothing to do: the minimum (no window, so the 4 above does not hold it).
+        HpaSimulator noWindow = new HpaSimulator(TargetType.AVERAGE_VALUE, 2000, 1, 10, 4, 0);
+        assertThat(noWindow.propose(0, new Values(List.of(0L)), 0, 0)).isEqualTo(1);
+    }
 }

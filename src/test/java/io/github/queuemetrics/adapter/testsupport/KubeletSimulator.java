@@ -1,0 +1,262 @@
+package io.github.queuemetrics.adapter.testsupport;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.github.queuemetrics.adapter.testsupport.SimulatedWorkload.Kind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * The StatefulSet or ReplicaSet controller and the kubelet, for one workload in fabric8's mock API
+ * server: every 500 ms it reads {@code spec.replicas} and makes the pods match, each pod a real
+ * Celery worker named after it.
+ *
+ * <ul>
+ *   <li>A new pod is created Running and not Ready, its worker started; it turns Ready when the
+ *       readiness probe (the adapter's {@code /probe/pod/...}) answers, and not Ready again when
+ *       the probe fails (a drained worker reads as not ready).</li>
+ *   <li>StatefulSet ({@code podManagementPolicy: Parallel}): pods {@code <name>-0..N-1}; the ordinals
+ *       at or above N go. Deployment: pods {@code <name>-<n>}; the pods that go are ranked as the
+ *       ReplicaSet does (ActivePodsWithRanks): not ready first, then the lowest
+ *       {@code controller.kubernetes.io/pod-deletion-cost}, then the newest.</li>
+ *   <li>A pod that goes gets SIGTERM (Celery's warm shutdown), SIGKILL after a 2 s grace period,
+ *       then its Pod object is deleted. A task still running at the SIGKILL is lost: early ack.</li>
+ * </ul>
+ */
+public final class KubeletSimulator implements AutoCloseable {
+
+    public static final Duration GRACE = Duration.ofSeconds(2);
+    static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
+
+    private static final class Slot {
+        final String name;
+        final int serial;
+        final CompletableFuture<CeleryWorker> worker;
+        volatile boolean terminating;
+        volatile boolean ready;
+
+        Slot(String name, int serial, CompletableFuture<CeleryWorker> worker) {
+            this.name = name;
+            this.serial = serial;
+            this.worker = worker;
+        }
+
+        boolean started() {
+            return worker.isDone() && !worker.isCompletedExceptionally();
+        }
+    }
+
+    private final KubernetesClient client;
+    private final SimulatedWorkload workload;
+    private final Function<String, CeleryWorker> startWorker;
+    private final Predicate<String> readinessProbe;
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final AtomicInteger serials = new AtomicInteger();
+    private final List<String> sigkilled = new CopyOnWriteArrayList<>();
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(daemon("kubelet"));
+    private final ExecutorService work = Executors.newCachedThreadPool(daemon("kubelet-pod"));
+
+    /** {@code startWorker} starts the worker of a pod (given its name) and returns once it is ready. */
+    public KubeletSimulator(KubernetesClient client, SimulatedWorkload workload,
+                            Function<String, CeleryWorker> startWorker, Predicate<String> readinessProbe) {
+        this.client = client;
+        this.workload = workload;
+        this.startWorker = startWorker;
+        this.readinessProbe = readinessProbe;
+    }
+
+    public KubeletSimulator start() {
+        loop.scheduleWithFixedDelay(this::reconcile, 0, 500, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Pods whose worker got SIGKILL because it was still busy after the grace period. */
+    public List<String> sigkilled() {
+        return List.copyOf(sigkilled);
+    }
+
+    /** Failures of the simulation itself (a worker that did not start, an API call that failed). */
+    public List<String> errors() {
+        return List.copyOf(errors);
+    }
+
+    /** The pods match {@code spec.replicas}: none terminating, every worker started. */
+    public boolean settled() {
+        int want = workload.replicas(client);
+        return slots.size() == want && slots.values().stream().allMatch(s -> !s.terminating && s.started());
+    }
+
+    /** The pods that exist now, terminating ones included. */
+    public java.util.Set<String> pods() {
+        return java.util.Set.copyOf(slots.keySet());
+    }
+
+    /** Workers running now (started, not terminating). */
+    public int running() {
+        return (int) slots.values().stream().filter(s -> !s.terminating && s.started()).count();
+    }
+
+    private void reconcile() {
+        try {
+            int want = workload.replicas(client);
+            if (workload.kind() == Kind.STATEFUL_SET) {
+                reconcileStatefulSet(want);
+            } else {
+                reconcileDeployment(want);
+            }
+            probeReadiness();
+        } catch (RuntimeException e) {
+            errors.add("reconcile: " + e);
+        }
+    }
+
+    private void reconcileStatefulSet(int want) {
+        for (int ordinal = 0; ordinal < want; ordinal++) {
+            String pod = workload.name() + "-" + ordinal;
+            if (!slots.containsKey(pod)) { // a pod still terminating under this name is waited for
+                launch(pod);
+            }
+        }
+        for (Slot slot : slots.values()) {
+            int ordinal = Integer.parseInt(slot.name.substring(workload.name().length() + 1));
+            if (!slot.terminating && ordinal >= want) {
+                terminate(slot);
+            }
+        }
+    }
+
+    private void reconcileDeployment(int want) {
+        List<Slot> live = new ArrayList<>(slots.values().stream().filter(s -> !s.terminating).toList());
+        for (int i = live.size(); i < want; i++) {
+            launch(workload.name() + "-" + serials.get());
+        }
+        if (live.size() <= want) {
+            return;
+        }
+        Map<String, Pod> pods = new ConcurrentHashMap<>();
+        workload.pods(client).forEach(p -> pods.put(p.getMetadata().getName(), p));
+        live.sort(Comparator.<Slot, Boolean>comparing(s -> s.ready)
+                .thenComparingInt(s -> deletionCost(pods.get(s.name)))
+                .thenComparing(Comparator.comparingInt((Slot s) -> s.serial).reversed()));
+        live.subList(0, live.size() - want).forEach(this::terminate);
+    }
+
+    /** GetDeletionCostFromPodAnnotations: an int32, anything else counts as 0. */
+    static int deletionCost(Pod pod) {
+        if (pod == null || pod.getMetadata().getAnnotations() == null) {
+            return 0;
+        }
+        String value = pod.getMetadata().getAnnotations().get(DELETION_COST);
+        if (value == null || !value.matches("-?(0|[1-9][0-9]*)")) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private void launch(String pod) {
+        int serial = serials.getAndIncrement();
+        client.pods().inNamespace(workload.namespace()).resource(new PodBuilder()
+                .withNewMetadata().withName(pod).withNamespace(workload.namespace()).addToLabels(workload.labels())
+                .endMetadata()
+                .withNewSpec().addNewContainer().withName("worker").withImage("celery-worker").endContainer()
+                .withTerminationGracePeriodSeconds(GRACE.toSeconds()).endSpec()
+                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("False")
+                .endCondition().endStatus().build()).create();
+        CompletableFuture<CeleryWorker> worker = CompletableFuture.supplyAsync(() -> startWorker.apply(pod), work);
+        worker.whenComplete((w, e) -> {
+            if (e != null) {
+                errors.add(pod + ": the worker did not start: " + e);
+            }
+        });
+        slots.put(pod, new Slot(pod, serial, worker));
+    }
+
+    private void terminate(Slot slot) {
+        slot.terminating = true;
+        work.execute(() -> {
+            try {
+                CeleryWorker worker = slot.worker.join();
+                worker.process().terminate();
+                if (!worker.process().waitFor(GRACE)) {
+                    sigkilled.add(slot.name);
+                    worker.kill();
+                }
+                worker.close();
+            } catch (RuntimeException e) {
+                errors.add(slot.name + ": " + e);
+            } finally {
+                try {
+                    client.pods().inNamespace(workload.namespace()).withName(slot.name).delete();
+                } finally {
+                    slots.remove(slot.name);
+                }
+            }
+        });
+    }
+
+    /** Ready follows the readiness probe once the worker started. */
+    private void probeReadiness() {
+        for (Slot slot : slots.values()) {
+            if (slot.terminating || !slot.started()) {
+                continue;
+            }
+            boolean ready = readinessProbe.test(slot.name);
+            if (ready != slot.ready) {
+                slot.ready = ready;
+                client.pods().inNamespace(workload.namespace()).withName(slot.name).editStatus(p -> {
+                    p.getStatus().getConditions().forEach(c -> {
+                        if ("Ready".equals(c.getType())) {
+                            c.setStatus(ready ? "True" : "False");
+                        }
+                    });
+                    return p;
+                });
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Stops the loop and kills every worker at once (test cleanup, not a pod removal). */
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        for (Slot slot : slots.values()) {
+            slot.worker.thenAccept(CeleryWorker::kill);
+        }
+        work.shutdown();
+        try {
+            work.awaitTermination(70, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Slot slot : slots.values()) {
+            slot.worker.thenAccept(CeleryWorker::kill);
+        }
+    }
+}
