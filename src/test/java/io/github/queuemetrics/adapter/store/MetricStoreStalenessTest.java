@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.store;
 
+import io.github.queuemetrics.adapter.testsupport.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,11 +12,8 @@ import io.github.queuemetrics.adapter.model.QueueMetric;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -23,31 +21,11 @@ import org.junit.jupiter.api.Test;
 /** Staleness is counted on a monotonic clock, from when a good poll completed. */
 class MetricStoreStalenessTest {
 
+    /** A wall clock the test moves, as NTP or a resumed VM moves the real one. */
+    private static final Instant T_WALL = Instant.parse("2026-03-01T12:00:00Z");
+
     private static final Duration MAX_STALENESS = Duration.ofSeconds(30);
 
-    /** A wall clock the test moves, as NTP or a resumed VM moves the real one. */
-    static final class SteppedClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-03-01T12:00:00Z");
-
-        void step(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     static SourceConfig config() {
         return new SourceConfig("rq", SourceType.RQ, null, null, null, URI.create("redis://localhost:6379/1"),
@@ -62,11 +40,11 @@ class MetricStoreStalenessTest {
 
     @Test
     void aWallClockStepForwardDoesNotMakeAFreshSourceStale() throws Exception {
-        SteppedClock clock = new SteppedClock();
+        MutableClock clock = new MutableClock(T_WALL);
         MetricStore store = new MetricStore(List.of(config()), clock);
         store.recordSuccess(snapshot(clock.instant()));
 
-        clock.step(Duration.ofHours(1)); // NTP correction, VM resume: no time has really passed
+        clock.advance(Duration.ofHours(1)); // NTP correction, VM resume: no time has really passed
 
         assertThat(store.isFresh("rq")).isTrue();
         assertThat(store.query("default", QueueMetric.OUTSTANDING, LabelSelectors.everything()))
@@ -76,10 +54,10 @@ class MetricStoreStalenessTest {
 
     @Test
     void aPollThatTookLongerThanMaxStalenessIsNotStaleOnArrival() throws Exception {
-        SteppedClock clock = new SteppedClock();
+        MutableClock clock = new MutableClock(T_WALL);
         MetricStore store = new MetricStore(List.of(config()), clock);
         Instant pollStarted = clock.instant();
-        clock.step(Duration.ofSeconds(40)); // a slow broker: the poll took 40 s of the 30 s allowed
+        clock.advance(Duration.ofSeconds(40)); // a slow broker: the poll took 40 s of the 30 s allowed
         store.recordSuccess(snapshot(pollStarted));
 
         assertThat(store.isFresh("rq")).isTrue();
@@ -90,14 +68,14 @@ class MetricStoreStalenessTest {
 
     @Test
     void aWallClockStepBackwardDoesNotKeepAStaleSourceFresh() {
-        SteppedClock clock = new SteppedClock();
+        MutableClock clock = new MutableClock(T_WALL);
         AtomicLong ticker = new AtomicLong();
         MetricStore store = new MetricStore(List.of(config()), clock, ticker::get);
         store.recordSuccess(snapshot(clock.instant()));
         store.recordFailure("rq", "Connection refused");
 
         ticker.addAndGet(Duration.ofSeconds(31).toNanos());
-        clock.step(Duration.ofHours(-1)); // wall-clock age: negative
+        clock.advance(Duration.ofHours(-1)); // wall-clock age: negative
 
         assertThat(store.isFresh("rq")).isFalse();
         assertThatThrownBy(() -> store.query("default", QueueMetric.OUTSTANDING, LabelSelectors.everything()))
@@ -110,7 +88,7 @@ class MetricStoreStalenessTest {
     @Test
     void freshUpToMaxStalenessAfterThePollCompleted() {
         AtomicLong ticker = new AtomicLong(1_000);
-        MetricStore store = new MetricStore(List.of(config()), new SteppedClock(), ticker::get);
+        MetricStore store = new MetricStore(List.of(config()), new MutableClock(T_WALL), ticker::get);
         store.recordSuccess(snapshot(Instant.EPOCH));
         ticker.addAndGet(MAX_STALENESS.toNanos());
         assertThat(store.isFresh("rq")).isTrue();
@@ -120,7 +98,7 @@ class MetricStoreStalenessTest {
 
     @Test
     void aSourceThatNeverPolledIsUnavailable() {
-        MetricStore store = new MetricStore(List.of(config()), new SteppedClock());
+        MetricStore store = new MetricStore(List.of(config()), new MutableClock(T_WALL));
         assertThatThrownBy(() -> store.query("default", QueueMetric.OUTSTANDING, LabelSelectors.everything()))
                 .isInstanceOf(MetricQueryException.class).hasMessageContaining("has not been polled successfully yet");
     }

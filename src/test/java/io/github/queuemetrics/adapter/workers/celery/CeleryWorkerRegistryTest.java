@@ -1,5 +1,7 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
+import io.github.queuemetrics.adapter.testsupport.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
