@@ -162,7 +162,7 @@ public final class Adapter {
 
     /** With {@code workers:} the broker counts are completed by what the workers report. */
     private QueueSource withWorkers(SourceConfig sourceConfig, QueueSource broker) {
-        Optional<WorkerTracker> tracker = WorkerTrackers.forSource(sourceConfig, Clock.systemUTC());
+        Optional<WorkerTracker> tracker = WorkerTrackers.forSource(sourceConfig, broker, Clock.systemUTC());
         if (tracker.isEmpty()) {
             return broker;
         }

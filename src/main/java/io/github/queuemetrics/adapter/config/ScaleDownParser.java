@@ -122,7 +122,7 @@ final class ScaleDownParser {
             return Optional.empty();
         }
         if (source.workers() == WorkerKind.NONE) {
-            f.problem("source", "source '" + name + "' has no workers: (set workers: celery or rq on it): "
+            f.problem("source", "source '" + name + "' has no workers: (set workers: celery, rq or pulp on it): "
                     + "the hook drains the workers it tracks");
             return Optional.empty();
         }

@@ -75,7 +75,7 @@ public record SourceConfig(
         keyPrefix = keyPrefix == null ? "" : keyPrefix;
         workers = workers == null ? WorkerKind.NONE : workers;
         podWorkerTemplate = podWorkerTemplate != null ? podWorkerTemplate
-                : workers == WorkerKind.RQ ? "{pod}" : "celery@{pod}";
+                : workers == WorkerKind.RQ || workers == WorkerKind.PULP ? "{pod}" : "celery@{pod}";
         maxQueues = maxQueues <= 0 ? DEFAULT_MAX_QUEUES : maxQueues;
         workerReplyTimeout = workerReplyTimeout == null ? DEFAULT_WORKER_REPLY_TIMEOUT : workerReplyTimeout;
     }

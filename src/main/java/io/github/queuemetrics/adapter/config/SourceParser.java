@@ -113,7 +113,7 @@ final class SourceParser {
             f.problem("podWorkerTemplate", "must contain {pod} (the pod name), e.g. celery@{pod}");
         }
         if (podWorkerTemplate.isPresent() && workers.orElse(WorkerKind.NONE) == WorkerKind.NONE) {
-            f.problem("podWorkerTemplate", "only with workers: celery or rq (probes need worker tracking)");
+            f.problem("podWorkerTemplate", "only with workers: celery, rq or pulp (probes need worker tracking)");
         }
 
         Optional<Duration> replyTimeout = workerReplyTimeout(f, workers, staleness);
@@ -239,20 +239,17 @@ final class SourceParser {
     }
 
     private static Optional<WorkerKind> workers(Fields f, SourceType type) {
-        Optional<String> text = f.string("workers", false, "celery, rq or none");
+        Optional<String> text = f.string("workers", false, "celery, rq, pulp or none");
         if (text.isEmpty()) {
-            return Optional.empty();
-        }
-        if (type == SourceType.PULP && !text.get().equals(WorkerKind.NONE.configName())) {
-            f.problem("workers", "worker tracking for Pulp is not implemented yet; leave workers out (or none)");
             return Optional.empty();
         }
         Optional<WorkerKind> kind = WorkerKind.fromConfigName(text.get());
         if (kind.isEmpty()) {
-            f.problem("workers", "'" + text.get() + "' is not a worker kind; use celery, rq or none");
+            f.problem("workers", "'" + text.get() + "' is not a worker kind; use celery, rq, pulp or none");
             return Optional.empty();
         }
-        WorkerKind expected = type == SourceType.RQ ? WorkerKind.RQ : WorkerKind.CELERY;
+        WorkerKind expected = type == SourceType.RQ ? WorkerKind.RQ
+                : type == SourceType.PULP ? WorkerKind.PULP : WorkerKind.CELERY;
         if (type != null && kind.get() != WorkerKind.NONE && kind.get() != expected) {
             f.problem("workers", "type " + type.configName() + " has " + expected.configName()
                     + " workers, not " + kind.get().configName());

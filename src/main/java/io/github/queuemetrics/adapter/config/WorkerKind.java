@@ -7,7 +7,8 @@ import java.util.Optional;
 public enum WorkerKind {
     NONE("none"),
     CELERY("celery"),
-    RQ("rq");
+    RQ("rq"),
+    PULP("pulp");
 
     private final String configName;
 

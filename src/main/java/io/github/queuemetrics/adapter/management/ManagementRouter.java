@@ -43,6 +43,8 @@ public final class ManagementRouter {
                 ctx.pathParam("nodename"), store.now())));
         router.get("/probe/rq/:worker").handler(ctx -> probe(ctx, workers.probe(WorkerKind.RQ,
                 ctx.pathParam("worker"), store.now())));
+        router.get("/probe/pulp/:worker").handler(ctx -> probe(ctx, workers.probe(WorkerKind.PULP,
+                ctx.pathParam("worker"), store.now())));
         router.get("/probe/pod/:namespace/:pod").handler(ctx -> probe(ctx, workers.probePod(
                 ctx.pathParam("namespace"), ctx.pathParam("pod"), store.now())));
         // The scrape is computed on a worker thread: with thousands of queues it is not free, and

@@ -185,6 +185,10 @@ public final class ScaleDownModule implements AutoCloseable {
                     RqWorkerControl control = RqWorkerControl.forSource(source.uri(), source.name());
                     closeLater(control);
                     controls.put(source.name(), control);
+                } else if (source.workers() == WorkerKind.PULP) {
+                    PulpWorkerControl control = PulpWorkerControl.forSource(source);
+                    closeLater(control);
+                    controls.put(source.name(), control);
                 }
             }
         }

@@ -180,7 +180,7 @@ class ConfigLoaderValidationTest {
                 arguments(with(RQ, "workers: rq", "podWorkerTemplate: worker-1"), "sources[0].podWorkerTemplate",
                         "must contain {pod}"),
                 arguments(with(RQ, "podWorkerTemplate: '{pod}'"), "sources[0].podWorkerTemplate",
-                        "only with workers: celery or rq"),
+                        "only with workers: celery, rq or pulp"),
                 // workerReplyTimeout
                 arguments(with(RABBIT, "workerReplyTimeout: 1s"), "sources[0].workerReplyTimeout",
                         "only with workers: celery"),

@@ -27,6 +27,13 @@ class PulpConfigTest {
     }
 
     @Test
+    void workersPulpTracksPulpWorkersByPodName() throws ConfigException {
+        SourceConfig s = parse("uri: postgresql://db/pulp", "workers: pulp");
+        assertThat(s.workers()).isEqualTo(WorkerKind.PULP);
+        assertThat(s.workerNameOfPod("pulp-worker-7d9f-abcde")).isEqualTo("pulp-worker-7d9f-abcde");
+    }
+
+    @Test
     void aUriBecomesAJdbcUrlWithDecodedCredentials() throws ConfigException {
         SourceConfig s = parse("uri: postgresql://pulp:p%40ss@db.example:5433/pulp?sslmode=require");
         assertThat(s.type()).isEqualTo(SourceType.PULP);
@@ -90,9 +97,8 @@ class PulpConfigTest {
                 .startsWith("sources[0].groupBy: 'queue' is not a grouping; use none");
         assertThat(problems(yaml("uri: postgresql://db/pulp", "queues: [a]"))).singleElement().asString()
                 .startsWith("sources[0].queues: only for types celery-redis, rabbitmq, rq");
-        assertThat(problems(yaml("uri: postgresql://db/pulp", "workers: pulp")))
-                .containsExactly("sources[0].workers: worker tracking for Pulp is not implemented yet;"
-                        + " leave workers out (or none)");
+        assertThat(problems(yaml("uri: postgresql://db/pulp", "workers: celery")))
+                .containsExactly("sources[0].workers: type pulp has pulp workers, not celery");
         assertThat(problems(yaml("uri: postgresql://db/pulp", "statementTimeout: 30s"))).singleElement().asString()
                 .startsWith("sources[0].statementTimeout: must be shorter than maxStaleness (30s)");
         assertThat(problems(yaml("uri: postgresql://db/pulp", "amqpUri: amqp://h/"))).singleElement().asString()

@@ -80,7 +80,7 @@ class ScaleDownConfigTest {
         assertThat(problems(MINIMAL.replace("source: rabbit", "source: nope"))).containsExactly(
                 "scaleDown.workloads[0].source: 'nope' is not a source; the sources are rabbit, plain, rq");
         assertThat(problems(MINIMAL.replace("source: rabbit", "source: plain"))).containsExactly(
-                "scaleDown.workloads[0].source: source 'plain' has no workers: (set workers: celery or rq on it):"
+                "scaleDown.workloads[0].source: source 'plain' has no workers: (set workers: celery, rq or pulp on it):"
                         + " the hook drains the workers it tracks");
     }
 

@@ -55,6 +55,7 @@ public final class PulpDatabase implements AutoCloseable {
                 last_heartbeat timestamptz NOT NULL DEFAULT now());
             CREATE TABLE core_task (%s,
                 worker_id uuid REFERENCES core_worker (pulp_id));
+            CREATE INDEX core_task_worker_id_idx ON core_task (worker_id);
             %s""".formatted(TASK_COMMON, TASK_INDEXES);
 
     private static final String CURRENT = """
@@ -88,6 +89,8 @@ public final class PulpDatabase implements AutoCloseable {
                 pulp_domain_id uuid NOT NULL REFERENCES core_domain (pulp_id));
             %s
             CREATE INDEX core_task_unblocked_at_idx ON core_task (unblocked_at);
+            CREATE INDEX core_task_app_lock_id_idx ON core_task (app_lock_id);
+            CREATE INDEX core_task_pulp_domain_id_idx ON core_task (pulp_domain_id);
             """.formatted(TASK_COMMON, TASK_INDEXES);
 
     private final String name;
@@ -100,9 +103,10 @@ public final class PulpDatabase implements AutoCloseable {
         this.connection = DriverManager.getConnection(jdbcUrl(), "postgres", null);
     }
 
-    /** Creates {@code qma_pulp_<random>} with the tables of {@code layout}. */
+    /** Creates {@code <prefix><random>} with the tables of {@code layout}; the prefix is {@code qma_pulp_}
+     * unless {@code -Dqma.pulpDbPrefix} names another (engineers sharing one PostgreSQL keep apart). */
     public static PulpDatabase create(Layout layout) throws SQLException {
-        String name = "qma_pulp_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        String name = System.getProperty("qma.pulpDbPrefix", "qma_pulp_") + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         try (Connection admin = admin(); Statement st = admin.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         }
@@ -173,6 +177,29 @@ public final class PulpDatabase implements AutoCloseable {
                 + (current ? ", " + (unblocked ? "now()" : "NULL")
                         + ", (SELECT pulp_id FROM core_domain WHERE name = '" + domain + "')" : "")
                 + " FROM generate_series(1, " + n + ")");
+    }
+
+    /**
+     * A worker's heartbeat row as Pulp writes it, {@code secondsAgo} old: core_appstatus
+     * ({@code app_type} worker, {@code ttl} 30 s, Pulp's WORKER_TTL) or core_worker.
+     */
+    public void worker(String name, int secondsAgo) throws SQLException {
+        execute(layout == Layout.CURRENT
+                ? "INSERT INTO core_appstatus (app_type, name, ttl, last_heartbeat) VALUES ('worker', '" + name
+                        + "', interval '30 seconds', now() - interval '" + secondsAgo + " seconds')"
+                : "INSERT INTO core_worker (name, last_heartbeat) VALUES ('" + name + "', now() - interval '"
+                        + secondsAgo + " seconds')");
+    }
+
+    /** A task running on {@code worker}, linked as the layout links them (app_lock_id or worker_id). */
+    public void runningOn(String worker, String taskName) throws SQLException {
+        boolean current = layout == Layout.CURRENT;
+        execute("INSERT INTO core_task (state, name, started_at, " + (current
+                ? "unblocked_at, pulp_domain_id, app_lock_id) SELECT 'running', '" + taskName + "', now(), now(),"
+                        + " (SELECT pulp_id FROM core_domain WHERE name = 'default'), pulp_id FROM core_appstatus"
+                        + " WHERE app_type = 'worker' AND name = '" + worker + "'"
+                : "worker_id) SELECT 'running', '" + taskName + "', now(), pulp_id FROM core_worker WHERE name = '"
+                        + worker + "'"));
     }
 
     @Override

@@ -12,12 +12,16 @@ import java.sql.Statement;
  * count query rather than as "not Pulp's schema".
  *
  * @param unblockedAt {@code core_task.unblocked_at} exists (Pulp 3.48+): ready and blocked are told apart
- * @param heartbeats  where workers write heartbeats (worker metrics are not read yet)
+ * @param heartbeats  where workers write heartbeats and which column links a task to its worker
  * @param domains     {@code core_domain} exists (needed by {@code groupBy: domain})
  */
 record PulpSchema(boolean unblockedAt, Heartbeats heartbeats, boolean domains) {
 
-    /** {@code core_appstatus} (3.85+; the only one from 3.90) or {@code core_worker} (3.14-3.89). */
+    /**
+     * {@code core_appstatus} with {@code core_task.app_lock_id} (3.86+; the only link from 3.90), else
+     * {@code core_worker} with {@code core_task.worker_id} (3.14-3.89; 3.85 writes core_appstatus
+     * heartbeats too but still links tasks through worker_id).
+     */
     enum Heartbeats { APP_STATUS, WORKER, NONE }
 
     private static final String DETECT = """
@@ -27,7 +31,11 @@ record PulpSchema(boolean unblockedAt, Heartbeats heartbeats, boolean domains) {
                    to_regclass('core_appstatus') IS NOT NULL,
                    to_regclass('core_worker') IS NOT NULL,
                    to_regclass('core_domain') IS NOT NULL,
-                   current_database()""";
+                   current_database(),
+                   EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('core_task')
+                           AND attname = 'app_lock_id' AND NOT attisdropped),
+                   EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('core_task')
+                           AND attname = 'worker_id' AND NOT attisdropped)""";
 
     /** @throws SQLException with a clear message when the database has no {@code core_task} */
     static PulpSchema detect(Connection connection) throws SQLException {
@@ -38,8 +46,8 @@ record PulpSchema(boolean unblockedAt, Heartbeats heartbeats, boolean domains) {
                         + " not a Pulp 3.14+ database (check the database name, or the schema in the search_path)",
                         PulpFailures.NOT_PULP);
             }
-            Heartbeats heartbeats = rs.getBoolean(3) ? Heartbeats.APP_STATUS
-                    : rs.getBoolean(4) ? Heartbeats.WORKER : Heartbeats.NONE;
+            Heartbeats heartbeats = rs.getBoolean(3) && rs.getBoolean(7) ? Heartbeats.APP_STATUS
+                    : rs.getBoolean(4) && rs.getBoolean(8) ? Heartbeats.WORKER : Heartbeats.NONE;
             return new PulpSchema(rs.getBoolean(2), heartbeats, rs.getBoolean(5));
         }
     }

@@ -4,18 +4,23 @@ import io.github.queuemetrics.adapter.config.PulpSettings;
 import io.github.queuemetrics.adapter.config.PulpSettings.GroupBy;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
+import io.github.queuemetrics.adapter.config.WorkerKind;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.source.QueueSource;
+import io.github.queuemetrics.adapter.workers.WorkerTracker;
+import io.github.queuemetrics.adapter.workers.pulp.PulpWorkerTracker;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * {@code queue_ready} (waiting and runnable), {@code queue_blocked} (waiting on resource locks;
  * only where {@code unblocked_at} exists, Pulp 3.48+), {@code queue_running} (running and
  * canceling), {@code queue_outstanding} (waiting + running + canceling) and
- * {@code queue_oldest_age_seconds}. No rates and no worker metrics yet.
+ * {@code queue_oldest_age_seconds}, {@code queue_arrival_rate} and {@code queue_completion_rate}
+ * ({@link PulpFlows}). With {@code workers: pulp} the same round trip reads the workers' heartbeats
+ * and running tasks for {@link PulpWorkerTracker}.
  *
- * <p>One connection, one query per poll. The schema is detected on connect, so a reconnect after
+ * <p>One connection, one round trip per poll. The schema is detected on connect, so a reconnect after
  * a Pulp upgrade sees the new columns. Any failure closes the connection: the next poll
  * reconnects and detects again, and the failed poll reports why instead of a zero.
  */
@@ -42,8 +49,13 @@ public final class PulpSource implements QueueSource {
     private final Clock clock;
     /** groupBy name: task names seen since start, served as 0 when idle rather than vanishing. */
     private final Set<String> seenNames = new LinkedHashSet<>();
+    private final PulpFlows flows = new PulpFlows();
+    /** Null without workers: pulp. */
+    private final PulpWorkerTracker workers;
     private Connection connection;
     private PulpCountQuery query;
+    /** The database time of the last good poll: tasks created after it are the next poll's arrivals. */
+    private Instant lastPollAt;
 
     public PulpSource(SourceConfig config) {
         this(config, Clock.systemUTC());
@@ -57,6 +69,13 @@ public final class PulpSource implements QueueSource {
         this.config = config;
         this.settings = config.pulp();
         this.clock = clock;
+        this.workers = config.workers() == WorkerKind.PULP
+                ? new PulpWorkerTracker(config.maxStaleness()) : null;
+    }
+
+    /** The tracker this source feeds with every poll's worker rows ({@code workers: pulp}). */
+    public Optional<WorkerTracker> workerTracker() {
+        return Optional.ofNullable(workers);
     }
 
     @Override
@@ -68,8 +87,14 @@ public final class PulpSource implements QueueSource {
     public SourceSnapshot poll() throws IOException {
         try {
             connectIfNeeded();
-            Map<String, PulpCounts> counts = query.run(connection);
-            return new SourceSnapshot(config.name(), clock.instant(), samples(counts));
+            PulpCountQuery.Result result = query.run(connection, lastPollAt);
+            Instant now = clock.instant();
+            if (workers != null) {
+                workers.accept(now, result.workers());
+            }
+            List<QueueSample> samples = samples(result.items(), result.at(), lastPollAt == null);
+            lastPollAt = result.at();
+            return new SourceSnapshot(config.name(), now, samples);
         } catch (SQLException e) {
             close();
             throw new IOException("source " + config.name() + ": " + PulpFailures.reason(e, settings, tablesRead()), e);
@@ -88,7 +113,13 @@ public final class PulpSource implements QueueSource {
                         + " which this Pulp database does not have (Pulp before domains); use groupBy: none or name",
                         PulpFailures.NOT_PULP);
             }
-            query = new PulpCountQuery(schema, settings.groupBy());
+            if (workers != null && schema.heartbeats() == PulpSchema.Heartbeats.NONE) {
+                throw new SQLException("workers: pulp needs core_appstatus (with core_task.app_lock_id) or"
+                        + " core_worker (with core_task.worker_id), which this database does not have",
+                        PulpFailures.NOT_PULP);
+            }
+            query = new PulpCountQuery(schema, settings.groupBy(),
+                    workers == null ? null : new PulpWorkerQuery(schema, settings.groupBy()));
             LOG.info("source {}: Pulp schema: {}", config.name(), schema.describe());
         } catch (SQLException | RuntimeException e) {
             c.close();
@@ -97,7 +128,7 @@ public final class PulpSource implements QueueSource {
         connection = c;
     }
 
-    private List<QueueSample> samples(Map<String, PulpCounts> counts) {
+    private List<QueueSample> samples(Map<String, PulpCounts> counts, Instant at, boolean first) {
         Map<String, PulpCounts> items = new LinkedHashMap<>(counts);
         if (settings.groupBy() == GroupBy.NAME) {
             seenNames.addAll(counts.keySet());
@@ -106,12 +137,17 @@ public final class PulpSource implements QueueSource {
             }
         }
         List<QueueSample> samples = new ArrayList<>(items.size());
-        items.forEach((item, c) -> samples.add(c.toSample(config.name(), item)));
+        items.forEach((item, c) -> {
+            flows.update(item, at, c, first);
+            samples.add(flows.withRates(c.toSample(config.name(), item)));
+        });
+        flows.retain(items.keySet());
         return samples;
     }
 
     private String tablesRead() {
-        return settings.groupBy() == GroupBy.DOMAIN ? "core_task and core_domain" : "core_task";
+        String tables = settings.groupBy() == GroupBy.DOMAIN ? "core_task, core_domain" : "core_task";
+        return workers == null ? tables : tables + " and the worker table (core_appstatus or core_worker)";
     }
 
     @Override

@@ -147,4 +147,71 @@ class PulpSourceIT {
                     .containsEntry(QueueMetric.OUTSTANDING, 0.0).containsEntry(QueueMetric.RUNNING, 0.0);
         }
     }
+
+    /**
+     * Between two polls 5 tasks are created and stay waiting, 1 is created and finished, and 3
+     * finish (2 created before the first poll): 6 arrivals, 4 completions. The rates are those
+     * counts over the time between the polls' queries, which lies between the gap separating the
+     * two calls and the span covering both.
+     */
+    @Test
+    void ratesCountTasksCreatedAndFinishedBetweenPolls() throws Exception {
+        try (PulpDatabase db = PulpDatabase.create(Layout.CURRENT);
+             PulpSource source = new PulpSource(config("uri: " + db.uri()))) {
+            db.tasks(3, "waiting", "pulp_rpm.app.tasks.synchronize", true, "default", 120);
+            db.tasks(4, "completed", "pulp_rpm.app.tasks.synchronize", false, "default", 600);
+            long start1 = System.nanoTime();
+            QueueSample first = poll(source).get("pulp");
+            long end1 = System.nanoTime();
+            assertThat(first.values()).as("no rate before two polls, never 0")
+                    .doesNotContainKeys(QueueMetric.ARRIVAL_RATE, QueueMetric.COMPLETION_RATE);
+
+            Thread.sleep(300);
+            db.execute("UPDATE core_task SET state = 'completed', finished_at = now() WHERE pulp_id IN"
+                    + " (SELECT pulp_id FROM core_task WHERE state = 'waiting' LIMIT 2)");
+            db.tasks(5, "waiting", "pulp_file.app.tasks.synchronize", true, "default", 0);
+            db.tasks(1, "failed", "pulp_file.app.tasks.synchronize", false, "default", 0);
+            db.execute("UPDATE core_task SET state = 'canceled', finished_at = now() WHERE pulp_id IN"
+                    + " (SELECT pulp_id FROM core_task WHERE name = 'pulp_file.app.tasks.synchronize'"
+                    + " AND state = 'waiting' LIMIT 1)");
+            Thread.sleep(300);
+            long start2 = System.nanoTime();
+            QueueSample second = poll(source).get("pulp");
+            long end2 = System.nanoTime();
+
+            double shortest = (start2 - end1) / 1e9;
+            double longest = (end2 - start1) / 1e9;
+            assertThat(value(second, QueueMetric.ARRIVAL_RATE)).isBetween(6 / longest, 6 / shortest);
+            assertThat(value(second, QueueMetric.COMPLETION_RATE)).isBetween(4 / longest, 4 / shortest);
+            assertThat(value(second, QueueMetric.OUTSTANDING)).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void workersPulpReadsHeartbeatsAndRunningTasksInTheSamePoll() throws Exception {
+        for (Layout layout : new Layout[] {Layout.CURRENT, Layout.PULP_3_2X}) {
+            try (PulpDatabase db = PulpDatabase.create(layout);
+                 PulpSource source = new PulpSource(config("uri: " + db.uri(), "workers: pulp"))) {
+                db.worker("11@pulp-worker-a", 2);
+                db.worker("12@pulp-worker-b", 3);
+                db.worker("13@pulp-worker-gone", 45);
+                db.tasks(2, "waiting", "pulp_rpm.app.tasks.synchronize", true, "default", 10);
+                db.runningOn("11@pulp-worker-a", "pulp_rpm.app.tasks.synchronize");
+                db.runningOn("13@pulp-worker-gone", "pulp_rpm.app.tasks.synchronize");
+                poll(source);
+                var tracker = source.workerTracker().orElseThrow();
+                var now = java.time.Instant.now();
+                var view = tracker.refresh(java.util.List.of("pulp"), now).get("pulp");
+                assertThat(view.total()).as(layout + ": a and b alive, the gone one is past 30 s").isEqualTo(2);
+                assertThat(view.busy()).isEqualTo(1);
+                assertThat(tracker.probe("11@pulp-worker-a", now).reason()).contains("alive").contains("running task");
+                assertThat(tracker.probe("pulp-worker-b", now).ready()).as("by pod name").isTrue();
+                assertThat(tracker.probe("pulp-worker-b", now).reason()).contains("idle");
+                var gone = tracker.probe("pulp-worker-gone", now);
+                assertThat(gone.ready()).isFalse();
+                assertThat(gone.reason()).contains("gone").contains("timeout 30 s");
+                assertThat(tracker.probe("pulp-worker-c", now).httpStatus()).isEqualTo(503);
+            }
+        }
+    }
 }
