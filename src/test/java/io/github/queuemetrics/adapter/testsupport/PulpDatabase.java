@@ -128,6 +128,10 @@ public final class PulpDatabase implements AutoCloseable {
         return name;
     }
 
+    public Layout layout() {
+        return layout;
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://" + HOST + ":" + PORT + "/" + name;
     }
@@ -148,6 +152,21 @@ public final class PulpDatabase implements AutoCloseable {
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getDouble(1);
+        }
+    }
+
+    /** The numbers of the one row {@code sql} selects (SQL NULL reads as NaN). */
+    public double[] numbers(String sql) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            double[] values = new double[rs.getMetaData().getColumnCount()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = rs.getDouble(i + 1);
+                if (rs.wasNull()) {
+                    values[i] = Double.NaN;
+                }
+            }
+            return values;
         }
     }
 
