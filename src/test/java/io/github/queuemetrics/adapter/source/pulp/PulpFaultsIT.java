@@ -152,4 +152,58 @@ class PulpFaultsIT {
             assertThat(after.value(QueueMetric.BLOCKED)).hasValue(1);
         }
     }
+
+    @Test
+    void workersPulpWithoutSelectOnTheWorkerTableGetsPermissionDeniedNamingIt() throws Exception {
+        String role = "qma_pulp_noworkers_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        try (PulpDatabase db = PulpDatabase.create(Layout.CURRENT)) {
+            db.execute("CREATE ROLE " + role + " LOGIN");
+            db.execute("GRANT SELECT ON core_task TO " + role);
+            try (PulpSource source = new PulpSource(config("jdbcUrl: " + db.jdbcUrl(), "user: " + role,
+                    "workers: pulp"))) {
+                assertThat(failedPoll(source)).hasMessageContaining(": permission denied; grant SELECT on core_task"
+                        + " and the worker table (core_appstatus or core_worker) to the adapter's role");
+
+                db.execute("GRANT SELECT ON core_appstatus TO " + role);
+                assertThat(poll(source).get("pulp").value(QueueMetric.WORKERS_TOTAL)).isEmpty(); // set by WorkerAwareSource
+                assertThat(source.workerTracker().orElseThrow().refresh(java.util.List.of("pulp"),
+                        java.time.Instant.now()).get("pulp").total()).isZero();
+            } finally {
+                db.execute("DROP OWNED BY " + role);
+                db.execute("DROP ROLE " + role);
+            }
+        }
+    }
+
+    @Test
+    void workersPulpOnATaskTableWithoutHeartbeatsSaysWhatIsMissing() throws Exception {
+        try (PulpDatabase db = PulpDatabase.create(Layout.EMPTY);
+             PulpSource source = new PulpSource(config("uri: " + db.uri(), "workers: pulp"))) {
+            db.execute("CREATE TABLE core_task (pulp_id uuid PRIMARY KEY, pulp_created timestamptz NOT NULL,"
+                    + " state text NOT NULL, name text NOT NULL)");
+            assertThat(failedPoll(source)).hasMessageContaining("workers: pulp needs core_appstatus (with"
+                    + " core_task.app_lock_id) or core_worker (with core_task.worker_id)");
+        }
+    }
+
+    /** Tasks created while the database was unreachable are arrivals of the first poll after it. */
+    @Test
+    void aFailedPollLosesNoArrivals() throws Exception {
+        try (PulpDatabase db = PulpDatabase.create(Layout.CURRENT);
+             TcpProxy proxy = new TcpProxy(PulpDatabase.HOST, PulpDatabase.PORT);
+             PulpSource source = new PulpSource(config("uri: postgresql://postgres@127.0.0.1:" + proxy.port()
+                     + "/" + db.name()))) {
+            long start = System.nanoTime();
+            poll(source);
+            proxy.block();
+            db.tasks(7, "waiting", "t", true, "default", 0);
+            failedPoll(source);
+            proxy.unblock();
+            QueueSample after = poll(source).get("pulp");
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            assertThat(after.value(QueueMetric.ARRIVAL_RATE).orElseThrow() * elapsed).as("7 arrivals")
+                    .isGreaterThanOrEqualTo(7);
+            assertThat(after.value(QueueMetric.COMPLETION_RATE)).hasValue(0);
+        }
+    }
 }
