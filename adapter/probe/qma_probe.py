@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Readiness probe and preStop command for a Celery, RQ or Pulp worker pod, answered by queue-metrics-adapter.
+"""Readiness probe and preStop command for a Celery or RQ worker pod, answered by queue-metrics-adapter.
 
 Standard library only, and it does not import Celery: an exec probe that runs
 `celery inspect ping` starts the whole Celery app and a broker connection every period.
