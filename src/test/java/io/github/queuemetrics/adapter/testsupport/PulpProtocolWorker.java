@@ -1,6 +1,5 @@
 package io.github.queuemetrics.adapter.testsupport;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -8,10 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,12 +19,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>current layout: unblocks waiting tasks (sets {@code unblocked_at}) in {@code pulp_created}
  *       order when no earlier incomplete task holds their resources, under one advisory lock for
  *       all workers, as Pulp's {@code unblock_tasks}; old layout: checks the resources itself;</li>
- *   <li>picks a runnable task in {@code pulp_created} order holding Pulp's per-task session
- *       advisory lock ({@code pg_try_advisory_lock} on the task's uuid folded to 63 bits), re-reads
- *       it under the lock, links it to itself ({@code app_lock_id} / {@code worker_id}), marks it
- *       running with {@code started_at};</li>
+ *   <li>picks a runnable task with the lock Pulp uses. Current layout (3.86+): one
+ *       {@code UPDATE core_task SET app_lock_id = me WHERE pulp_id IN (SELECT ... unblocked_at IS NOT
+ *       NULL AND app_lock_id IS NULL ORDER BY immediate DESC, pulp_created + 8 s * random() LIMIT 1
+ *       FOR UPDATE SKIP LOCKED) RETURNING}, as Pulp's {@code fetch_task}. Old layout: the first
+ *       task in {@code pulp_created} order whose per-task session advisory lock it gets
+ *       ({@code pg_try_advisory_lock} on the uuid folded to 63 bits), re-read under the lock and
+ *       linked by {@code worker_id}. Then it marks the task running with {@code started_at};</li>
  *   <li>runs it for {@code taskTime}, marks it completed with {@code finished_at} and releases the
- *       lock; on a graceful stop it finishes the running task and deletes its heartbeat row, as
+ *       lock (clears {@code app_lock_id}, or the advisory lock); on a graceful stop it finishes the running task and deletes its heartbeat row, as
  *       Pulp's shutdown does; {@link #crash()} just stops (the heartbeat goes stale).</li>
  * </ul>
  * Count-changing steps go through the {@link PulpTasking} gate, so a test can freeze the system.
@@ -37,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PulpProtocolWorker implements AutoCloseable {
 
     private static final long UNBLOCK_LOCK = 0x7155_0001L;
-    private static final String INCOMPLETE = "state IN ('waiting', 'running', 'canceling')";
+    private static final String INCOMPLETE = PulpTaskRows.INCOMPLETE;
 
     private final PulpTasking tasking;
     private final String name;
@@ -108,7 +106,7 @@ public final class PulpProtocolWorker implements AutoCloseable {
                 tasking.step(() -> {
                     update("UPDATE core_task SET state = 'completed', finished_at = now() WHERE pulp_id = ?::uuid",
                             claimed[0]);
-                    unlock(claimed[0]);
+                    release(claimed[0]);
                     runningTask = null;
                 });
                 finished.incrementAndGet();
@@ -154,13 +152,13 @@ public final class PulpProtocolWorker implements AutoCloseable {
             return;
         }
         try {
-            Resources taken = new Resources();
-            for (Row t : incomplete()) {
-                if (t.state.equals("waiting") && !t.unblocked && taken.free(t.resources)) {
-                    update("UPDATE core_task SET unblocked_at = now() WHERE pulp_id = ?::uuid", t.id);
+            PulpTaskRows.Resources taken = new PulpTaskRows.Resources();
+            for (PulpTaskRows.Row t : PulpTaskRows.incomplete(connection, current)) {
+                if (t.state().equals("waiting") && !t.unblocked() && taken.free(t.resources())) {
+                    update("UPDATE core_task SET unblocked_at = now() WHERE pulp_id = ?::uuid", t.id());
                 }
-                if (!t.state.equals("canceling")) {
-                    taken.take(t.resources);
+                if (!t.state().equals("canceling")) {
+                    taken.take(t.resources());
                 }
             }
         } finally {
@@ -168,70 +166,57 @@ public final class PulpProtocolWorker implements AutoCloseable {
         }
     }
 
-    /** The first runnable task this worker can lock, claimed and running; null when none. */
+    /** A runnable task locked by this worker and marked running; null when none. */
     private String claim() throws SQLException {
-        Resources taken = new Resources();
-        for (Row t : incomplete()) {
-            boolean runnable = t.state.equals("waiting") && (current ? t.unblocked : taken.free(t.resources));
-            taken.take(t.resources);
-            if (!runnable || !tryLock(key(t.id))) {
+        if (!current) {
+            return claimWithAdvisoryLock();
+        }
+        String id = null;
+        String state = null;
+        try (PreparedStatement st = connection.prepareStatement("UPDATE core_task SET app_lock_id ="
+                + " (SELECT pulp_id FROM core_appstatus WHERE app_type = 'worker' AND name = ?)"
+                + " WHERE pulp_id IN (SELECT pulp_id FROM core_task WHERE " + INCOMPLETE
+                + " AND unblocked_at IS NOT NULL AND app_lock_id IS NULL"
+                + " ORDER BY immediate DESC, pulp_created + interval '8 seconds' * random() LIMIT 1"
+                + " FOR UPDATE SKIP LOCKED) RETURNING pulp_id::text, state")) {
+            st.setString(1, name);
+            try (ResultSet rs = st.executeQuery()) {
+                if (rs.next()) {
+                    id = rs.getString(1);
+                    state = rs.getString(2);
+                }
+            }
+        }
+        if (id == null) {
+            return null;
+        }
+        if (!state.equals("waiting")) { // an abandoned running task: this small worker never leaves one
+            release(id);
+            return null;
+        }
+        update("UPDATE core_task SET state = 'running', started_at = now() WHERE pulp_id = ?::uuid", id);
+        return id;
+    }
+
+    /** Pulp before app_lock: the first runnable task whose advisory lock this worker gets. */
+    private String claimWithAdvisoryLock() throws SQLException {
+        PulpTaskRows.Resources taken = new PulpTaskRows.Resources();
+        for (PulpTaskRows.Row t : PulpTaskRows.incomplete(connection, current)) {
+            boolean runnable = t.state().equals("waiting") && taken.free(t.resources());
+            taken.take(t.resources());
+            if (!runnable || !tryLock(key(t.id()))) {
                 continue;
             }
             // Re-read under the lock: another worker may have run it meanwhile.
-            int claimed = update("UPDATE core_task SET state = 'running', started_at = now(), "
-                    + (current ? "app_lock_id = (SELECT pulp_id FROM core_appstatus WHERE app_type = 'worker' AND name = ?)"
-                            : "worker_id = (SELECT pulp_id FROM core_worker WHERE name = ?)")
-                    + " WHERE pulp_id = ?::uuid AND state = 'waiting'", name, t.id);
+            int claimed = update("UPDATE core_task SET state = 'running', started_at = now(),"
+                    + " worker_id = (SELECT pulp_id FROM core_worker WHERE name = ?)"
+                    + " WHERE pulp_id = ?::uuid AND state = 'waiting'", name, t.id());
             if (claimed == 1) {
-                return t.id;
+                return t.id();
             }
-            unlock(t.id);
+            unlock(t.id());
         }
         return null;
-    }
-
-    private record Row(String id, String state, boolean unblocked, List<String> resources) {
-    }
-
-    private List<Row> incomplete() throws SQLException {
-        List<Row> rows = new ArrayList<>();
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT pulp_id::text, state, " + (current ? "unblocked_at IS NOT NULL" : "false")
-                        + ", reserved_resources_record FROM core_task WHERE " + INCOMPLETE + " ORDER BY pulp_created")) {
-            while (rs.next()) {
-                Array a = rs.getArray(4);
-                rows.add(new Row(rs.getString(1), rs.getString(2), rs.getBoolean(3),
-                        a == null ? List.of() : List.of((String[]) a.getArray())));
-            }
-        }
-        return rows;
-    }
-
-    /** Exclusive and shared ({@code shared:} prefix) resources held by earlier tasks. */
-    private static final class Resources {
-        final Set<String> exclusive = new HashSet<>();
-        final Set<String> shared = new HashSet<>();
-
-        boolean free(List<String> wanted) {
-            for (String r : wanted) {
-                boolean isShared = r.startsWith("shared:");
-                String res = isShared ? r.substring(7) : r;
-                if (exclusive.contains(res) || (!isShared && shared.contains(res))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        void take(List<String> held) {
-            for (String r : held) {
-                if (r.startsWith("shared:")) {
-                    shared.add(r.substring(7));
-                } else {
-                    exclusive.add(r);
-                }
-            }
-        }
     }
 
     /** Pulp's task lock key: the uuid's two halves xor-ed, made non-negative. */
@@ -252,6 +237,15 @@ public final class PulpProtocolWorker implements AutoCloseable {
 
     private void unlock(String taskId) throws SQLException {
         unlockKey(key(taskId));
+    }
+
+    /** Current Pulp clears the task's app_lock when done with it; older Pulp frees the advisory lock. */
+    private void release(String taskId) throws SQLException {
+        if (current) {
+            update("UPDATE core_task SET app_lock_id = NULL WHERE pulp_id = ?::uuid", taskId);
+        } else {
+            unlock(taskId);
+        }
     }
 
     private void unlockKey(long key) throws SQLException {
