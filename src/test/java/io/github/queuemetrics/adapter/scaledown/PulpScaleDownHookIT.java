@@ -47,16 +47,9 @@ class PulpScaleDownHookIT {
         }
         List<PulpProtocolWorker> workers = new ArrayList<>();
         try (PulpDatabase db = PulpDatabase.create(Layout.CURRENT); PulpTasking tasking = new PulpTasking(db)) {
-            // a's worker takes the one task (25 s: longer than the adapter's start) before the others
-            // start, so it is the only busy one
-            tasking.dispatch("pulp_rpm.app.tasks.synchronize", "repo-1");
-            PulpProtocolWorker a = new PulpProtocolWorker(tasking, "7@pulp-worker-a", Duration.ofSeconds(25),
+            PulpProtocolWorker a = new PulpProtocolWorker(tasking, "7@pulp-worker-a", Duration.ofSeconds(12),
                     Duration.ofSeconds(1));
             workers.add(a);
-            await().atMost(Duration.ofSeconds(10)).until(() -> a.runningTask() != null);
-            String task = a.runningTask();
-            workers.add(new PulpProtocolWorker(tasking, "8@pulp-worker-b", Duration.ofSeconds(1), Duration.ofSeconds(1)));
-            workers.add(new PulpProtocolWorker(tasking, "9@pulp-worker-c", Duration.ofSeconds(1), Duration.ofSeconds(1)));
             String yaml = """
                     pollInterval: 300ms
                     maxStaleness: 5s
@@ -75,6 +68,15 @@ class PulpScaleDownHookIT {
                     """.formatted(db.uri(), NS);
             try (RunningAdapter adapter = RunningAdapter.start(yaml, "--kubeconfig",
                     ScaleDownHookIT.kubeconfig(client).toString())) {
+                // a takes the one task (12 s, counted from here, not from the adapter's start) before the
+                // others start, so it is the only busy one
+                tasking.dispatch("pulp_rpm.app.tasks.synchronize", "repo-1");
+                await().atMost(Duration.ofSeconds(10)).until(() -> a.runningTask() != null);
+                String task = a.runningTask();
+                workers.add(new PulpProtocolWorker(tasking, "8@pulp-worker-b", Duration.ofSeconds(1),
+                        Duration.ofSeconds(1)));
+                workers.add(new PulpProtocolWorker(tasking, "9@pulp-worker-c", Duration.ofSeconds(1),
+                        Duration.ofSeconds(1)));
                 for (String pod : pods) {
                     await().atMost(Duration.ofSeconds(10))
                             .until(() -> adapter.probe("/probe/pod/" + NS + "/" + pod).status() == 200);
@@ -94,7 +96,7 @@ class PulpScaleDownHookIT {
                 assertThat(denied.path("allowed").asBoolean()).as(denied.toString()).isFalse();
                 assertThat(denied.path("status").path("message").asText()).contains("pulp-worker-a").contains(task);
                 assertThat(db.number("SELECT count(*) FROM core_task WHERE state = 'running'")).isEqualTo(1);
-                await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofSeconds(1))
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
                         .until(() -> review(adapter, 3, 0).path("allowed").asBoolean());
                 assertThat(db.number("SELECT count(*) FROM core_task WHERE state = 'completed'"))
                         .as("allowed only after the task finished").isEqualTo(1);
