@@ -13,6 +13,7 @@ import io.github.queuemetrics.adapter.testsupport.PulpDatabase;
 import io.github.queuemetrics.adapter.testsupport.PulpDatabase.Layout;
 import io.github.queuemetrics.adapter.testsupport.PulpProtocolWorker;
 import io.github.queuemetrics.adapter.testsupport.PulpTasking;
+import io.github.queuemetrics.adapter.testsupport.PythonProcess;
 import io.github.queuemetrics.adapter.testsupport.RunningAdapter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,6 +97,16 @@ class PulpScaleDownHookIT {
                 assertThat(denied.path("allowed").asBoolean()).as(denied.toString()).isFalse();
                 assertThat(denied.path("status").path("message").asText()).contains("pulp-worker-a").contains(task);
                 assertThat(db.number("SELECT count(*) FROM core_task WHERE state = 'running'")).isEqualTo(1);
+
+                // The pod's preStop (qma_probe.py pre-stop) waits for the same task and returns once it completed.
+                List<String> lines = PythonProcess.run(PreStopHookIT.PROBE_DIR,
+                        Map.of("POD_NAMESPACE", NS, "POD_NAME", "pulp-worker-a"), Duration.ofSeconds(40),
+                        "qma_probe.py", "pre-stop", "--url", "https://localhost:" + adapter.adapter().securePort(),
+                        "--insecure", "--timeout", "30");
+                assertThat(lines).anyMatch(l -> l.startsWith("waiting: ") && l.contains(task));
+                assertThat(lines).last().asString().startsWith("idle: ");
+                assertThat(db.number("SELECT count(*) FROM core_task WHERE state = 'completed'"))
+                        .as("the preStop returned after the task completed").isEqualTo(1);
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
                         .until(() -> review(adapter, 3, 0).path("allowed").asBoolean());
                 assertThat(db.number("SELECT count(*) FROM core_task WHERE state = 'completed'"))
