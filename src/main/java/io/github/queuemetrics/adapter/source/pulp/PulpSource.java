@@ -146,8 +146,11 @@ public final class PulpSource implements QueueSource {
     }
 
     private String tablesRead() {
-        String tables = settings.groupBy() == GroupBy.DOMAIN ? "core_task, core_domain" : "core_task";
-        return workers == null ? tables : tables + " and the worker table (core_appstatus or core_worker)";
+        boolean domains = settings.groupBy() == GroupBy.DOMAIN;
+        if (workers == null) {
+            return domains ? "core_task and core_domain" : "core_task";
+        }
+        return (domains ? "core_task, core_domain" : "core_task") + " and the worker table (core_appstatus or core_worker)";
     }
 
     @Override
