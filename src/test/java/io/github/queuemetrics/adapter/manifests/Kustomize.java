@@ -53,8 +53,8 @@ final class Kustomize {
             }
         }
         throw new AssertionError("kubectl is needed to render manifests/ (kubectl kustomize) and was not found: "
-                + "not in KUBECTL, /usr/bin/kubectl or the PATH. Install kubectl 1.24 or later (its kustomize needs "
-                + "components and replacements; Debian 12's kubernetes-client 1.20 is too old).");
+                + "not in KUBECTL, /usr/bin/kubectl or the PATH. Install a kubectl whose kustomize has "
+                + "components and replacements (tested with 1.32; Debian 12's kubernetes-client 1.20 is too old).");
     }
 
     /** A prepared copy of manifests/, made once per JVM (a certificate is made with openssl each time). */
