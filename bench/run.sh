@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one benchmark of bench/README.md. Usage:
-#   bench/run.sh http|celery-redis-poll|rabbit-poll|memory|probe-rate|pidbox|pulp-poll [args...]
+#   bench/run.sh http|auth|celery-redis-poll|rabbit-poll|memory|probe-rate|pidbox|pulp-poll [args...]
 # Builds the jar and the test classes, computes the test classpath, then runs the bench main.
 # Benches are measurements, not tests: they print numbers; bench/README.md says what to compare.
 set -euo pipefail
@@ -21,6 +21,7 @@ case "$bench" in
     http)
         command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
         main=HttpBench ;;
+    auth) main=AuthBench ;;
     celery-redis-poll) main=CeleryRedisPollBench ;;
     rabbit-poll) main=RabbitPollBench ;;
     memory) main=MemoryBench ;;

@@ -5,14 +5,19 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuild
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
  * Authorization by SubjectAccessReview ({@code POST /apis/authorization.k8s.io/v1/subjectaccessreviews}),
  * on the worker pool. Allowed answers are remembered for {@link #ALLOWED_TTL}, denials for the
- * shorter {@link #DENIED_TTL} (a RoleBinding just created should start working soon).
+ * shorter {@link #DENIED_TTL} (a RoleBinding just created should start working soon). Requests that
+ * need the same review while it is being made wait for that one: when an answer expires, every
+ * connection of the HPA asks at once (the auth bench saw 8 reviews per expiry, one per connection).
  */
 final class AccessReviewer {
 
@@ -29,6 +34,7 @@ final class AccessReviewer {
     private final KubernetesClient client;
     private final WorkerExecutor pool;
     private final ExpiringCache<Key, Decision> cache;
+    private final Map<Key, Future<Decision>> inFlight = new ConcurrentHashMap<>();
 
     AccessReviewer(KubernetesClient client, WorkerExecutor pool, LongSupplier nanoTime) {
         this.client = client;
@@ -42,7 +48,12 @@ final class AccessReviewer {
         if (known != null) {
             return Future.succeededFuture(known);
         }
-        return pool.executeBlocking(() -> {
+        Promise<Decision> mine = Promise.promise();
+        Future<Decision> pending = inFlight.putIfAbsent(key, mine.future());
+        if (pending != null) {
+            return pending;
+        }
+        pool.executeBlocking(() -> {
             SubjectAccessReview answer = client.authorization().v1().subjectAccessReview().create(request(user, attributes));
             boolean allowed = answer.getStatus() != null && Boolean.TRUE.equals(answer.getStatus().getAllowed());
             String reason = answer.getStatus() == null || answer.getStatus().getReason() == null
@@ -50,7 +61,13 @@ final class AccessReviewer {
             Decision decision = new Decision(allowed, reason);
             cache.put(key, decision, allowed ? ALLOWED_TTL : DENIED_TTL);
             return decision;
-        }, false);
+        }, false).onComplete(done -> {
+            // Out of the map before anyone sees the answer: later requests read the cache (or, after a
+            // failure, try again) instead of this completed review.
+            inFlight.remove(key, mine.future());
+            mine.handle(done);
+        });
+        return mine.future();
     }
 
     static SubjectAccessReview request(UserInfo user, RequestAttributes a) {

@@ -139,6 +139,27 @@ class DelegatedAuthTest {
     }
 
     @Test
+    void concurrentRequestsWithAColdCacheShareOneReview() throws Exception {
+        // The HPA's requests arrive together when the cached answer expires: one review answers them all.
+        reviews.accessReviewDelayMillis = 300;
+        HttpClient http = HttpClient.newBuilder().sslContext(FRONT_PROXY).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("https://localhost:" + https.actualPort()
+                + DISCOVERY)).timeout(Duration.ofSeconds(10));
+        for (int i = 0; i < HPA_HEADERS.length; i += 2) {
+            builder.header(HPA_HEADERS[i], HPA_HEADERS[i + 1]);
+        }
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            answers.add(http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var answer : answers) {
+            assertThat(answer.get(15, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+        assertThat(reviews.accessReviews).hasSize(1);
+    }
+
+    @Test
     void theAggregatorsUserWithoutGroupsGetsSystemAuthenticated() throws Exception {
         assertThat(get(FRONT_PROXY, "/apis", "X-Remote-User", "system:kube-aggregator").statusCode()).isEqualTo(200);
         assertThat(reviews.lastAccessReviewSpec().getJsonArray("groups")).containsExactly("system:authenticated");

@@ -29,6 +29,8 @@ final class ReviewExpectations {
     final Set<String> denied = ConcurrentHashMap.newKeySet();
     final List<JsonObject> tokenReviews = new CopyOnWriteArrayList<>();
     final List<JsonObject> accessReviews = new CopyOnWriteArrayList<>();
+    /** How long the API server takes to answer a SubjectAccessReview (0: at once). */
+    volatile long accessReviewDelayMillis;
 
     static ReviewExpectations install(KubernetesMockServer server) {
         ReviewExpectations r = new ReviewExpectations();
@@ -50,6 +52,13 @@ final class ReviewExpectations {
         server.expect().post().withPath(ACCESS_REVIEWS).andReply(201, request -> {
             JsonObject review = new JsonObject(request.getUtf8Body());
             r.accessReviews.add(review);
+            if (r.accessReviewDelayMillis > 0) {
+                try {
+                    Thread.sleep(r.accessReviewDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             boolean allowed = !r.denied.contains(review.getJsonObject("spec").getString("user"));
             JsonObject status = new JsonObject().put("allowed", allowed);
             if (!allowed) {
@@ -66,6 +75,7 @@ final class ReviewExpectations {
         denied.clear();
         tokenReviews.clear();
         accessReviews.clear();
+        accessReviewDelayMillis = 0;
     }
 
     JsonObject lastAccessReviewSpec() {

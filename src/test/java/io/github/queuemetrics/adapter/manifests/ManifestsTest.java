@@ -15,37 +15,26 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.github.queuemetrics.adapter.config.ConfigLoader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Loads every manifest into fabric8's typed model (no cluster here) and checks what a cluster would
- * reject or what would silently break the adapter.
+ * Loads every manifest (as the kustomizations render them) into fabric8's typed model (no cluster
+ * here) and checks what a cluster would reject or what would silently break the adapter.
  */
 class ManifestsTest {
 
-    private static final Path MANIFESTS = Path.of(System.getProperty("user.dir"), "manifests");
-
-    static List<HasMetadata> loadAll() throws IOException {
-        List<HasMetadata> all = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(MANIFESTS)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    Object parsed = Serialization.unmarshal(in);
-                    if (parsed instanceof List<?> list) {
-                        list.forEach(o -> all.add((HasMetadata) o));
-                    } else {
-                        all.add((HasMetadata) parsed);
-                    }
-                }
-            }
-        }
+    /**
+     * What {@code kubectl apply -k manifests/} and {@code kubectl apply -k manifests/examples} create
+     * (rendered by {@link Kustomize}), in fabric8's typed model.
+     */
+    static List<HasMetadata> loadAll() {
+        List<HasMetadata> all = new ArrayList<>(Kustomize.render("."));
+        all.addAll(Kustomize.render("examples"));
         return all;
     }
 
