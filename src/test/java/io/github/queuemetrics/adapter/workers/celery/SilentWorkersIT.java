@@ -219,7 +219,7 @@ class SilentWorkersIT {
                 Map.of("CELERY_REMOTE_CONTROL", "0"), List.of());
         CeleryWorkerTracker tracker = (CeleryWorkerTracker) adapter.adapter().workers().entries().get(0).tracker();
         await().atMost(Duration.ofSeconds(15)).until(() -> tracker.registry().worker("other@h6w")
-                .map(w -> w.alive() && w.heartbeats() > 3).orElse(false));
+                .map(w -> w.aliveAt(Instant.now()) && w.heartbeats() > 3).orElse(false));
 
         CeleryWorker.enqueue(b.celeryUrl(), queue, 2, 40, null);
         Instant enqueued = Instant.now();
