@@ -88,11 +88,11 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     public static CeleryWorkerTracker forSource(SourceConfig source, Clock clock) {
         CeleryWorkerRegistry registry = new CeleryWorkerRegistry(clock);
         CeleryEventStream events = source.type() == SourceType.RABBITMQ
-                ? new AmqpEventStream(AmqpEndpoint.forSource(source), AmqpEventStream.DEFAULT_EXCHANGE,
+                ? new AmqpEventStream(AmqpEndpoint.forSource(source), CeleryEventStream.EXCHANGE,
                         "queue-metrics-adapter/" + source.name() + "/events", registry, clock,
                         EVENTS_FIRST_BACKOFF, EVENTS_MAX_BACKOFF)
                 : new RedisEventStream(RedisEndpoint.forSource(source, "qma-" + source.name() + "-events"),
-                        source.keyPrefix(), AmqpEventStream.DEFAULT_EXCHANGE, registry, clock, EVENTS_FIRST_BACKOFF,
+                        source.keyPrefix(), CeleryEventStream.EXCHANGE, registry, clock, EVENTS_FIRST_BACKOFF,
                         EVENTS_MAX_BACKOFF);
         CeleryControl control = CeleryControl.forSource(source);
         events.start();

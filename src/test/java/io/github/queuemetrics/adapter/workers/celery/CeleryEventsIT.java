@@ -47,7 +47,7 @@ class CeleryEventsIT {
 
             @Override
             CeleryEventStream stream(CeleryEventListener listener) {
-                return new AmqpEventStream(uri(), AmqpEventStream.DEFAULT_EXCHANGE,
+                return new AmqpEventStream(uri(), CeleryEventStream.EXCHANGE,
                         "qma-events-it-" + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200),
                         Duration.ofSeconds(2));
             }
@@ -81,7 +81,7 @@ class CeleryEventsIT {
 
             @Override
             CeleryEventStream stream(CeleryEventListener listener) {
-                return new RedisEventStream(uri(), "", AmqpEventStream.DEFAULT_EXCHANGE,
+                return new RedisEventStream(uri(), "", CeleryEventStream.EXCHANGE,
                         "qma-events-it-" + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200),
                         Duration.ofSeconds(2));
             }

@@ -186,7 +186,7 @@ class SilentWorkersIT {
     void theEventQueueIsBoundAgainWhenTheExchangeIsRecreated() throws Exception {
         broker = Broker.RABBITMQ;
         CeleryWorkerRegistry registry = new CeleryWorkerRegistry(Clock.systemUTC());
-        AmqpEventStream events = new AmqpEventStream(Broker.RABBITMQ.uri(), AmqpEventStream.DEFAULT_EXCHANGE,
+        AmqpEventStream events = new AmqpEventStream(Broker.RABBITMQ.uri(), CeleryEventStream.EXCHANGE,
                 "h6w-rebind-" + UUID.randomUUID(), registry, Clock.systemUTC(), Duration.ofMillis(200),
                 Duration.ofSeconds(2));
         cleanup.add(events);
