@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.github.queuemetrics.adapter.config.ConfigLoader;
 import java.io.IOException;
@@ -37,7 +38,7 @@ class ManifestsTest {
         try (Stream<Path> files = Files.walk(MANIFESTS)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 try (InputStream in = Files.newInputStream(file)) {
-                    Object parsed = Serialization.unmarshal(in);
+                    Object parsed = new KubernetesSerialization().unmarshal(in);
                     if (parsed instanceof List<?> list) {
                         list.forEach(o -> all.add((HasMetadata) o));
                     } else {
@@ -66,6 +67,7 @@ class ManifestsTest {
         assertThat(all).noneMatch(o -> o instanceof CustomResourceDefinition);
     }
 
+    @SuppressWarnings("unchecked") // the spec parsed as a map
     @Test
     void apiServiceIsValidAndPointsAtTheServicePortName() throws IOException {
         List<HasMetadata> all = loadAll();

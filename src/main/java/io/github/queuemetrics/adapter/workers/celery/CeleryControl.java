@@ -85,7 +85,8 @@ public final class CeleryControl implements AutoCloseable {
 
     /**
      * As {@link #broadcast(String, Map, List, Duration)}, returning as soon as {@code expectedReplies}
-     * workers answered (0 for no hint; ignored when the broker counted the receivers, Redis). With destination null this lets a poller that knows how many
+     * workers answered (0 for no hint; ignored when the broker counted the receivers, Redis). With
+     * destination null this lets a poller that knows how many
      * workers exist stop waiting early; a worker that is new since then may be missed by that call.
      */
     public Map<String, JsonNode> broadcast(String method, Map<String, ?> arguments, List<String> destination,
@@ -171,7 +172,10 @@ public final class CeleryControl implements AutoCloseable {
         return active(destination, timeout, 0);
     }
 
-    /** As {@link #active(List, Duration)} with an expected-replies hint (see {@link #broadcast(String, Map, List, Duration, int)}). */
+    /**
+     * As {@link #active(List, Duration)} with an expected-replies hint (see
+     * {@link #broadcast(String, Map, List, Duration, int)}).
+     */
     public Map<String, List<TaskInfo>> active(List<String> destination, Duration timeout, int expectedReplies) {
         return activeAnswers(destination, timeout, expectedReplies).replies();
     }
