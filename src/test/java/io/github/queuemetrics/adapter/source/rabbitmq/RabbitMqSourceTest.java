@@ -130,7 +130,6 @@ class RabbitMqSourceTest {
     void amqpModeNeedsNoConnectionToBeBuiltOrClosed() {
         RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://u:p@localhost:1/v"), null,
                 List.of(), List.of("celery"), null));
-        assertThat(source.usesManagementApi()).isFalse();
         assertThat(source.vhosts()).containsExactly("v");
         source.close();
     }
