@@ -40,10 +40,7 @@ public final class ExternalMetricsRouter {
     public static Router create(Vertx vertx, MetricStore store, Handler<RoutingContext> guard,
                                 List<String> readinessNotices) {
         Router router = Router.router(vertx);
-        HealthHandlers health = new HealthHandlers(store, readinessNotices);
-        router.get("/healthz").handler(health::healthy);
-        router.get("/livez").handler(health::live);
-        router.get("/readyz").handler(health::ready);
+        new HealthHandlers(store, readinessNotices).mount(router);
 
         if (guard != null) {
             router.route().handler(guard);

@@ -34,10 +34,7 @@ public final class ManagementRouter {
         Router router = Router.router(vertx);
         router.route().handler(new HttpMetricsHandler(metrics.registry(), "management"));
         // The same answers as on the secure port.
-        HealthHandlers health = new HealthHandlers(store, readinessNotices);
-        router.get("/healthz").handler(health::healthy);
-        router.get("/livez").handler(health::live);
-        router.get("/readyz").handler(health::ready);
+        new HealthHandlers(store, readinessNotices).mount(router);
         // Worker readiness probes: answered from the trackers' memory, no broker round trip.
         router.get("/probe/celery/:nodename").handler(ctx -> probe(ctx, workers.probe(WorkerKind.CELERY,
                 ctx.pathParam("nodename"), store.now())));

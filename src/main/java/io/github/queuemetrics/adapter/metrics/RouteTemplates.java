@@ -2,13 +2,16 @@ package io.github.queuemetrics.adapter.metrics;
 
 import java.util.Set;
 
-/** Maps a request path to the route template it was served by, for low-cardinality labels. */
+/**
+ * Maps a request path to the route template it was served by, for low-cardinality labels. Only
+ * routes the adapter serves are named; every other path (404s included) is {@code other}.
+ */
 public final class RouteTemplates {
 
     private static final String METRICS_PREFIX = "/apis/external.metrics.k8s.io/v1beta1/namespaces/";
     private static final Set<String> FIXED = Set.of("/apis", "/apis/external.metrics.k8s.io",
             "/apis/external.metrics.k8s.io/v1beta1", "/healthz", "/livez", "/readyz", "/metrics",
-            "/openapi/v2", "/openapi/v3", "/admission/scale", "/hooks/pre-stop", "/version");
+            "/admission/scale", "/hooks/pre-stop");
 
     private RouteTemplates() {
     }

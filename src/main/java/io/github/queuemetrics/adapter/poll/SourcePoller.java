@@ -9,7 +9,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * <p>A tick that arrives while the previous poll still runs is skipped, so a slow broker cannot
  * pile up blocked worker threads. Failures keep the last good snapshot in the store; the source
  * reconnects on its next poll.
+ *
+ * <p>{@link #stop()} may come from any thread (the shutdown hook) while a timer tick starts a poll
+ * on the event loop: whether a poll starts and which poll is in flight are decided under one
+ * lock, so {@code stop()} always sees a poll that has started, and its owner never closes the
+ * source under it.
  */
 public final class SourcePoller {
 
@@ -31,11 +35,13 @@ public final class SourcePoller {
     private final MetricStore store;
     private final PollListener listener;
     private final Duration interval;
-    private final AtomicBoolean polling = new AtomicBoolean();
+    private final Object lock = new Object();
     private volatile boolean failing;
-    private volatile boolean stopped;
-    /** The poll in flight, or a completed future. */
-    private volatile Future<Void> current = Future.succeededFuture();
+    /** Guarded by {@code lock}. */
+    private boolean stopped;
+    /** The poll in flight, or a completed future; guarded by {@code lock}. */
+    private Future<Void> current = Future.succeededFuture();
+    /** Guarded by {@code lock}. */
     private long timerId = -1;
 
     public SourcePoller(Vertx vertx, WorkerExecutor pool, QueueSource source, MetricStore store,
@@ -52,37 +58,48 @@ public final class SourcePoller {
     public Future<Void> start() {
         Promise<Void> first = Promise.promise();
         pollOnce().onComplete(ar -> first.complete());
-        timerId = vertx.setPeriodic(interval.toMillis(), id -> pollOnce());
+        synchronized (lock) {
+            if (!stopped) {
+                timerId = vertx.setPeriodic(interval.toMillis(), id -> pollOnce());
+            }
+        }
         return first.future();
     }
 
     /**
-     * Stops the timer and starts no more polls; the source itself is closed by its owner.
+     * Stops the timer and starts no more polls. The source itself is closed by its owner, once the
+     * returned future has completed.
      *
-     * @return completes when the poll in flight (if any) has ended
+     * @return completes when the poll in flight (if any) has ended and its result is in the store
      */
     public Future<Void> stop() {
-        stopped = true;
-        if (timerId >= 0) {
-            vertx.cancelTimer(timerId);
-            timerId = -1;
+        synchronized (lock) {
+            stopped = true;
+            if (timerId >= 0) {
+                vertx.cancelTimer(timerId);
+                timerId = -1;
+            }
+            return current;
         }
-        return current;
     }
 
     /** One poll on the worker pool; completes when the store has been updated. */
     public Future<Void> pollOnce() {
-        if (stopped) {
-            return Future.succeededFuture();
-        }
-        if (!polling.compareAndSet(false, true)) {
-            LOG.debug("source {}: previous poll still running, tick skipped", source.name());
-            return Future.succeededFuture();
+        Promise<Void> ended = Promise.promise();
+        synchronized (lock) {
+            if (stopped) {
+                return Future.succeededFuture();
+            }
+            if (!current.isComplete()) {
+                LOG.debug("source {}: previous poll still running, tick skipped", source.name());
+                return Future.succeededFuture();
+            }
+            // In flight from here on, before it is handed to the pool: a stop() from now on waits for it.
+            current = ended.future();
         }
         long started = System.nanoTime();
         Future<Void> poll = pool.<SourceSnapshot>executeBlocking(source::poll, false)
                 .andThen(ar -> {
-                    polling.set(false);
                     long nanos = System.nanoTime() - started;
                     if (ar.succeeded()) {
                         store.recordSuccess(ar.result());
@@ -103,8 +120,8 @@ public final class SourcePoller {
                         }
                     }
                 })
-                .mapEmpty();
-        current = poll.otherwiseEmpty();
+                .<Void>mapEmpty()
+                .andThen(ar -> ended.complete());
         return poll;
     }
 

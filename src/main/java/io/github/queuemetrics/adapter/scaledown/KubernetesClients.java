@@ -34,10 +34,9 @@ public final class KubernetesClients {
     }
 
     private static Config fromFile(Path file) {
-        try {
-            return Config.fromKubeconfig(null, Files.readString(file), file.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("--kubeconfig " + file + ": " + e.getMessage(), e);
+        if (!Files.isReadable(file)) {
+            throw new UncheckedIOException(new IOException("--kubeconfig " + file + ": not a readable file"));
         }
+        return Config.fromKubeconfig(null, file.toFile());
     }
 }

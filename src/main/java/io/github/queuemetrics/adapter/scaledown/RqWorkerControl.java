@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -42,7 +42,8 @@ public final class RqWorkerControl implements WorkerControl, AutoCloseable {
     /** A connection of its own to the source's Redis, named {@code qma-<source>-scale-down}. */
     public static RqWorkerControl forSource(URI uri, String sourceName) {
         RedisEndpoint endpoint = RedisEndpoint.parse(uri, "qma-" + sourceName + "-scale-down");
-        return new RqWorkerControl(new JedisPooled(endpoint.hostAndPort(), endpoint.clientConfig()), Clock.systemUTC());
+        return new RqWorkerControl(RedisClient.builder().hostAndPort(endpoint.hostAndPort())
+                .clientConfig(endpoint.clientConfig()).build(), Clock.systemUTC());
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.github.queuemetrics.adapter.scaledown;
 import io.fabric8.kubernetes.api.model.GroupVersionResource;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.github.queuemetrics.adapter.config.WorkloadKind;
 import java.util.Optional;
 
@@ -21,6 +21,9 @@ import java.util.Optional;
  */
 public record ScaleRequest(String uid, WorkloadKind kind, String namespace, String name,
                            Optional<Integer> oldReplicas, int newReplicas, boolean dryRun) {
+
+    /** Converts a map (the oldObject of an unknown kind) into a Scale. */
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     /**
      * The scale update in {@code request}, or empty (with the reason in {@code why[0]}) when the
@@ -58,7 +61,7 @@ public record ScaleRequest(String uid, WorkloadKind kind, String namespace, Stri
         if (object == null) {
             return null;
         }
-        Scale scale = object instanceof Scale s ? s : Serialization.jsonMapper().convertValue(object, Scale.class);
+        Scale scale = object instanceof Scale s ? s : SERIALIZATION.convertValue(object, Scale.class);
         return scale.getSpec() == null ? null : scale.getSpec().getReplicas();
     }
 

@@ -14,7 +14,6 @@ import io.github.queuemetrics.adapter.model.SourceSnapshot;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.github.queuemetrics.adapter.testsupport.WireSchema;
 import io.github.queuemetrics.adapter.testsupport.WireSchema.StatusBody;
-import io.github.queuemetrics.adapter.tls.SecureServer;
 import io.github.queuemetrics.adapter.tls.TlsOptions;
 import io.github.queuemetrics.adapter.workers.WorkerDirectory;
 import io.vertx.core.Future;

@@ -1,6 +1,5 @@
 package io.github.queuemetrics.adapter.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
 import static io.github.queuemetrics.adapter.e2e.HostileClients.await;
 import static io.github.queuemetrics.adapter.e2e.HostileClients.many;

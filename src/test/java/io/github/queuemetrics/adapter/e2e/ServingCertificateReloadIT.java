@@ -101,7 +101,7 @@ class ServingCertificateReloadIT {
             public X509Certificate[] getAcceptedIssuers() {
                 return new X509Certificate[0];
             }
-        }}, null);
+        } }, null);
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port)) {
             socket.setSoTimeout(5000);
             socket.startHandshake();

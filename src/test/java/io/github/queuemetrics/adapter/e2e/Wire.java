@@ -9,7 +9,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Pattern;
 import io.github.queuemetrics.adapter.testsupport.WireSchema.ExternalMetricValue;
 import io.github.queuemetrics.adapter.testsupport.WireSchema.ExternalMetricValueList;

@@ -1,7 +1,7 @@
 package io.github.queuemetrics.adapter.manifests;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +22,9 @@ import java.util.stream.Stream;
  * are not copied, so every run starts from what git holds.
  */
 final class Kustomize {
+
+    /** fabric8's serializer with every model class it knows (its static Serialization is deprecated). */
+    static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     static final Path REPO = Path.of(System.getProperty("user.dir"));
     static final Path MANIFESTS = REPO.resolve("manifests");
@@ -85,7 +88,7 @@ final class Kustomize {
 
     static List<HasMetadata> parse(String yaml) {
         List<HasMetadata> all = new ArrayList<>();
-        Object parsed = Serialization.unmarshal(yaml);
+        Object parsed = SERIALIZATION.unmarshal(yaml);
         if (parsed instanceof List<?> list) {
             list.forEach(o -> all.add((HasMetadata) o));
         } else {

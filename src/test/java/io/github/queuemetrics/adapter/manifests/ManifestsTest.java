@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.github.queuemetrics.adapter.config.ConfigLoader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,11 +54,12 @@ class ManifestsTest {
         assertThat(all).noneMatch(o -> o instanceof CustomResourceDefinition);
     }
 
+    @SuppressWarnings("unchecked") // the spec parsed as a map
     @Test
     void apiServiceIsValidAndPointsAtTheServicePortName() throws IOException {
         List<HasMetadata> all = loadAll();
         var apiService = all.stream().filter(o -> o.getKind().equals("APIService")).findFirst().orElseThrow();
-        Map<String, Object> spec = Serialization.unmarshal(Serialization.asJson(apiService), Map.class);
+        Map<String, Object> spec = Kustomize.SERIALIZATION.unmarshal(Kustomize.SERIALIZATION.asJson(apiService), Map.class);
         @SuppressWarnings("unchecked")
         Map<String, Object> s = (Map<String, Object>) spec.get("spec");
         // kube-aggregator's ValidateAPIService: the name is version.group, priorities in range.

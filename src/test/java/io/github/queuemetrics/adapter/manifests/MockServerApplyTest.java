@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +70,7 @@ class MockServerApplyTest {
     /** The object as a map without what the server adds (uid, resourceVersion, timestamps, status). */
     @SuppressWarnings("unchecked")
     static Map<String, Object> withoutServerFields(HasMetadata o) {
-        Map<String, Object> map = new HashMap<>(Serialization.jsonMapper().convertValue(o, Map.class));
+        Map<String, Object> map = new HashMap<>(Kustomize.SERIALIZATION.convertValue(o, Map.class));
         map.remove("status");
         Map<String, Object> metadata = new HashMap<>((Map<String, Object>) map.get("metadata"));
         metadata.keySet().retainAll(List.of("name", "namespace", "labels", "annotations"));

@@ -53,7 +53,7 @@ class OverlaysAndExamplesTest {
             assertThat(o.getMetadata().getAnnotations()).as(kind)
                     .containsEntry("cert-manager.io/inject-ca-from", injectFrom);
             // No caBundle of its own (the injector writes it; the webhook file's placeholder is not base64).
-            assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(o)).as(kind).doesNotContain("caBundle");
+            assertThat(Kustomize.SERIALIZATION.asJson(o)).as(kind).doesNotContain("caBundle");
         }
         // Everything else as in the openssl install.
         List<String> base = Kustomize.render(".").stream().map(InstallManifestsTest::key)

@@ -52,7 +52,7 @@ class GrafanaDashboardsIT {
 
     @TempDir
     static Path dir;
-    private static final Set<String> redisKeysBefore = new HashSet<>();
+    private static final Set<String> REDIS_KEYS_BEFORE = new HashSet<>();
     private static URI redis;
     private static CeleryWorker rabbitWorker;
     private static CeleryWorker redisWorker;
@@ -65,7 +65,7 @@ class GrafanaDashboardsIT {
         URI amqp = Brokers.rabbitVhost(VHOST);
         redis = Brokers.redisUri(REDIS_DB);
         try (Jedis jedis = new Jedis(redis)) {
-            redisKeysBefore.addAll(jedis.keys("*"));
+            REDIS_KEYS_BEFORE.addAll(jedis.keys("*"));
         }
         String rabbitCelery = Brokers.celeryBrokerUrl(amqp);
         String redisCelery = Brokers.celeryBrokerUrl(redis);
@@ -109,7 +109,7 @@ class GrafanaDashboardsIT {
             if (redis != null) {
                 try (Jedis jedis = new Jedis(redis)) {
                     for (String key : jedis.keys("*")) {
-                        if (!redisKeysBefore.contains(key)) {
+                        if (!REDIS_KEYS_BEFORE.contains(key)) {
                             jedis.del(key);
                         }
                     }

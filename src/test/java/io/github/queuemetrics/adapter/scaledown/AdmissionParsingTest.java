@@ -41,6 +41,7 @@ class AdmissionParsingTest {
         assertThat(scale.newReplicas()).isEqualTo(1);
     }
 
+    @SuppressWarnings("unchecked") // JSON trees parsed as maps
     @Test
     void withoutOldObjectTheOldCountIsUnknown() {
         String json = ScaleReviews.review(UID, "statefulsets", "workers", "wk", 3, 2, false);
@@ -84,6 +85,7 @@ class AdmissionParsingTest {
                 + "\"kind\":\"AdmissionReview\",\"request\":{}}")).hasMessage("the AdmissionReview has no request.uid");
     }
 
+    @SuppressWarnings("unchecked") // JSON trees parsed as maps
     @Test
     void theAnswerEchoesTheUid() {
         String json = Serialization.asJson(AdmissionHandler.reply(Decision.deny("busy").toResponse(UID)));

@@ -3,7 +3,6 @@ package io.github.queuemetrics.adapter.scaledown;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,7 +14,6 @@ import io.github.queuemetrics.adapter.testsupport.RunningAdapter;
 import io.github.queuemetrics.adapter.workers.celery.AmqpPidboxTransport;
 import io.github.queuemetrics.adapter.workers.celery.CeleryControl;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

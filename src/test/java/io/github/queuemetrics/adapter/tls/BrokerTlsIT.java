@@ -146,7 +146,7 @@ class BrokerTlsIT {
                 List.of("h6-transport-tls"), null, WorkerKind.NONE, List.of(), Duration.ofSeconds(5),
                 Duration.ofSeconds(30), null, null, null, null, 0, null, config.tlsCaFile(), null))));
         clients.put("celery events (AMQP)", config -> subscribe(new AmqpEventStream(AmqpEndpoint.forSource(config),
-                AmqpEventStream.DEFAULT_EXCHANGE, "h6-transport-tls-events", e -> { }, Clock.systemUTC(),
+                CeleryEventStream.EXCHANGE, "h6-transport-tls-events", e -> { }, Clock.systemUTC(),
                 Duration.ofMillis(100), Duration.ofMillis(200))));
         clients.put("celery remote control (AMQP)", config -> publish(new AmqpPidboxTransport(
                 AmqpEndpoint.forSource(config).withTimeout(Duration.ofSeconds(5)), PidboxTransport.DEFAULT_NAMESPACE)));
@@ -154,7 +154,7 @@ class BrokerTlsIT {
         clients.put("rq counts", config -> poll(new RqSource(redisConfig(config, SourceType.RQ))));
         clients.put("celery events (Redis)", config -> subscribe(new RedisEventStream(
                 RedisEndpoint.forSource(redisConfig(config, SourceType.CELERY_REDIS), "h6-transport-tls-events"), "",
-                AmqpEventStream.DEFAULT_EXCHANGE, e -> { }, Clock.systemUTC(), Duration.ofMillis(100),
+                CeleryEventStream.EXCHANGE, e -> { }, Clock.systemUTC(), Duration.ofMillis(100),
                 Duration.ofMillis(200))));
         clients.put("celery remote control (Redis)", config -> publish(new RedisPidboxTransport(
                 RedisEndpoint.forSource(redisConfig(config, SourceType.CELERY_REDIS), "h6-transport-tls-pidbox"), "",

@@ -200,7 +200,7 @@ class SecureServerTest {
             public PrivateKey getPrivateKey(String alias) {
                 return delegate.getPrivateKey(alias);
             }
-        }};
+        } };
     }
 
     /** The test checks what the server presents itself; it does not validate a chain. */

@@ -4,6 +4,7 @@ import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import io.github.queuemetrics.adapter.config.SourceType;
 import io.github.queuemetrics.adapter.model.QueueMetric;
+import io.github.queuemetrics.adapter.redis.RedisConnection;
 import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import io.github.queuemetrics.adapter.model.SourceSnapshot;
@@ -16,7 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -62,7 +62,7 @@ public final class CeleryRedisSource implements QueueSource {
     private final List<String> fixedQueues;
     private final QueueDiscovery discovery;
     private final OldestTaskTracker oldest;
-    private Jedis jedis;
+    private final RedisConnection connection;
     private QueueListsReader.Plan plan;
     private int lastUnparsable;
 
@@ -80,6 +80,7 @@ public final class CeleryRedisSource implements QueueSource {
         }
         this.name = config.name();
         this.endpoint = RedisEndpoint.forSource(config, "qma-" + config.name());
+        this.connection = new RedisConnection(endpoint);
         this.keys = new CeleryRedisKeys(config.prioritySteps(), config.separator(), config.keyPrefix());
         this.fixedQueues = List.copyOf(new LinkedHashSet<>(config.queues()));
         this.discovery = config.fixedQueues() ? null : new QueueDiscovery(keys, config.queuePattern(),
@@ -99,23 +100,23 @@ public final class CeleryRedisSource implements QueueSource {
 
     @Override
     public SourceSnapshot poll() throws IOException {
-        boolean reused = jedis != null;
+        boolean reused = connection.current() != null;
         try {
-            return pollWith(connection());
+            return pollWith(connection.get());
         } catch (JedisConnectionException first) {
-            closeConnection();
+            connection.discard();
             if (!reused) {
                 throw failure(first);
             }
             LOG.debug("source {}: connection broke, reconnecting once: {}", name, first.getMessage());
             try {
-                return pollWith(connection());
+                return pollWith(connection.get());
             } catch (JedisException | ClassCastException | IllegalStateException again) {
-                closeConnection();
+                connection.discard();
                 throw failure(again);
             }
         } catch (JedisException | ClassCastException | IllegalStateException e) {
-            closeConnection();
+            connection.discard();
             throw failure(e);
         }
     }
@@ -193,13 +194,6 @@ public final class CeleryRedisSource implements QueueSource {
         lastUnparsable = unparsable;
     }
 
-    private Jedis connection() {
-        if (jedis == null) {
-            jedis = new Jedis(endpoint.hostAndPort(), endpoint.clientConfig());
-        }
-        return jedis;
-    }
-
     private IOException failure(Exception e) {
         String message = String.valueOf(e.getMessage());
         if (message.startsWith("NOPERM") && message.contains("eval")) {
@@ -210,19 +204,8 @@ public final class CeleryRedisSource implements QueueSource {
                 + ": " + Secrets.redact(message), e);
     }
 
-    private void closeConnection() {
-        if (jedis != null) {
-            try {
-                jedis.close();
-            } catch (RuntimeException ignored) {
-                // the connection is already broken; nothing to release
-            }
-            jedis = null;
-        }
-    }
-
     @Override
     public void close() {
-        closeConnection();
+        connection.discard();
     }
 }

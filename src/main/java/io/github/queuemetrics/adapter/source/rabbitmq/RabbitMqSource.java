@@ -128,11 +128,6 @@ public final class RabbitMqSource implements QueueSource {
         return name;
     }
 
-    /** True when this source reads the management API, false for AMQP passive declares. */
-    public boolean usesManagementApi() {
-        return management != null;
-    }
-
     @Override
     public SourceSnapshot poll() throws IOException, InterruptedException {
         Instant takenAt = Instant.now();

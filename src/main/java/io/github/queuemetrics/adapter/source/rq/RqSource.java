@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.source.rq;
 
+import io.github.queuemetrics.adapter.redis.RedisConnection;
 import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.config.SourceConfig;
@@ -50,7 +51,7 @@ public final class RqSource implements QueueSource {
 
     private final SourceConfig config;
     private final Clock clock;
-    private final RqRedisConnection connection;
+    private final RedisConnection connection;
     private final RqCompletionHorizon horizon;
     private final Map<String, RqQueueFlow> flows = new HashMap<>();
     /** The last age problem logged per queue, so that one bad head job is logged once, not every poll. */
@@ -71,7 +72,7 @@ public final class RqSource implements QueueSource {
         }
         this.config = config;
         this.clock = clock;
-        this.connection = new RqRedisConnection(RedisEndpoint.forSource(config, "qma-" + config.name()),
+        this.connection = new RedisConnection(RedisEndpoint.forSource(config, "qma-" + config.name()),
                 CONNECT_TIMEOUT, READ_TIMEOUT);
         this.horizon = new RqCompletionHorizon(config.pollInterval() == null ? DEFAULT_POLL_INTERVAL : config.pollInterval());
     }

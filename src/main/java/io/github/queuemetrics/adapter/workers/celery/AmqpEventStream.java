@@ -37,8 +37,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class AmqpEventStream extends ReconnectingEventStream {
 
-    /** Celery's {@code event_exchange}. */
-    public static final String DEFAULT_EXCHANGE = "celeryev";
     /** Celery's {@code event_queue_ttl} (5.0 s): events nobody reads in time are dropped by the broker. */
     static final int MESSAGE_TTL_MILLIS = 5000;
     /** Celery's {@code event_queue_expires} (60 s): a queue left behind by a vanished consumer goes away. */
@@ -53,7 +51,7 @@ public final class AmqpEventStream extends ReconnectingEventStream {
 
     /** Events of the vhost in {@code amqpUri} (amqp[s]://user:pass@host:port/vhost). */
     public AmqpEventStream(URI amqpUri, CeleryEventListener listener) {
-        this(amqpUri, DEFAULT_EXCHANGE, "qma-celery-events-" + UUID.randomUUID(), listener, Clock.systemUTC(),
+        this(amqpUri, EXCHANGE, "qma-celery-events-" + UUID.randomUUID(), listener, Clock.systemUTC(),
                 Duration.ofMillis(500), Duration.ofSeconds(30));
     }
 

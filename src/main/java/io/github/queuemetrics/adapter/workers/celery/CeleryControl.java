@@ -6,19 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.queuemetrics.adapter.config.SourceConfig;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Celery remote control (the "pidbox", what {@code celery inspect} / {@code celery control} use)
@@ -42,7 +36,6 @@ public final class CeleryControl implements AutoCloseable {
     /** Celery's own default reply timeout; {@code workerReplyTimeout} changes it per source. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
-    private static final Logger LOG = LoggerFactory.getLogger(CeleryControl.class);
 
     private final PidboxTransport transport;
     private final ReentrantLock lock = new ReentrantLock(true);
@@ -67,6 +60,7 @@ public final class CeleryControl implements AutoCloseable {
         };
     }
 
+    /** The broker side; tests read its connection and reply queue names. */
     public PidboxTransport transport() {
         return transport;
     }
@@ -91,7 +85,8 @@ public final class CeleryControl implements AutoCloseable {
 
     /**
      * As {@link #broadcast(String, Map, List, Duration)}, returning as soon as {@code expectedReplies}
-     * workers answered (0 for no hint; ignored when the broker counted the receivers, Redis). With destination null this lets a poller that knows how many
+     * workers answered (0 for no hint; ignored when the broker counted the receivers, Redis). With
+     * destination null this lets a poller that knows how many
      * workers exist stop waiting early; a worker that is new since then may be missed by that call.
      */
     public Map<String, JsonNode> broadcast(String method, Map<String, ?> arguments, List<String> destination,
@@ -122,7 +117,8 @@ public final class CeleryControl implements AutoCloseable {
                     transport.replyExchange(), transport.replyRoutingKey());
             long deadline = System.nanoTime() + timeout.toNanos();
             int receivers = transport.publish(body, epochSeconds() + timeout.toMillis() / 1000.0);
-            return new Answers<>(collect(method, ticket, destination, deadline, expectedReplies, receivers),
+            return new Answers<>(PidboxReplies.collect(transport, method, ticket, destination, deadline,
+                    expectedReplies, receivers),
                     receivers);
         } catch (IOException e) {
             transport.disconnect();
@@ -132,46 +128,6 @@ public final class CeleryControl implements AutoCloseable {
             throw new CeleryControlException("interrupted while waiting for '" + method + "' replies", e);
         } finally {
             lock.unlock();
-        }
-    }
-
-    private Map<String, JsonNode> collect(String method, String ticket, List<String> destination, long deadline,
-                                          int expected, int receivers) throws IOException, InterruptedException {
-        Map<String, JsonNode> replies = new LinkedHashMap<>();
-        Set<String> waitingFor = destination == null ? new HashSet<>() : new HashSet<>(destination);
-        if (receivers == 0) {
-            return replies; // the broker says no worker got the command: nobody can answer
-        }
-        while (true) {
-            // A broker that counted the receivers gives the exact number to wait for; the caller's
-            // hint is for brokers that cannot (AMQP).
-            if (destination != null ? waitingFor.isEmpty()
-                    : receivers > 0 ? replies.size() >= receivers : expected > 0 && replies.size() >= expected) {
-                return replies;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return replies;
-            }
-            PidboxReply reply = transport.receive(Duration.ofNanos(left));
-            if (reply == null) {
-                return replies;
-            }
-            if (ticket.equals(reply.ticket()) && reply.oversized()) {
-                throw new CeleryControlException("a worker's reply to '" + method + "' is " + reply.oversizeBytes()
-                        + " bytes, above the limit of " + PidboxMessages.MAX_REPLY_BYTES + " bytes per reply"
-                        + " (task arguments are in Celery's replies): not decoded, this call fails");
-            }
-            if (!ticket.equals(reply.ticket()) || reply.body() == null || !reply.body().isObject()) {
-                LOG.debug("dropping a pidbox reply of ticket {} (waiting for {})", reply.ticket(), ticket);
-                continue;
-            }
-            Iterator<Map.Entry<String, JsonNode>> it = reply.body().fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                replies.put(e.getKey(), e.getValue());
-                waitingFor.remove(e.getKey());
-            }
         }
     }
 
@@ -194,7 +150,7 @@ public final class CeleryControl implements AutoCloseable {
 
     /** Nodenames of the workers that answered {@code pong}. */
     public Set<String> ping(List<String> destination, Duration timeout) {
-        Set<String> answered = new java.util.TreeSet<>();
+        Set<String> answered = new TreeSet<>();
         broadcast("ping", null, destination, timeout).forEach((node, reply) -> {
             if ("pong".equals(reply.path("ok").asText(null))) {
                 answered.add(node);
@@ -216,7 +172,10 @@ public final class CeleryControl implements AutoCloseable {
         return active(destination, timeout, 0);
     }
 
-    /** As {@link #active(List, Duration)} with an expected-replies hint (see {@link #broadcast(String, Map, List, Duration, int)}). */
+    /**
+     * As {@link #active(List, Duration)} with an expected-replies hint (see
+     * {@link #broadcast(String, Map, List, Duration, int)}).
+     */
     public Map<String, List<TaskInfo>> active(List<String> destination, Duration timeout, int expectedReplies) {
         return activeAnswers(destination, timeout, expectedReplies).replies();
     }
@@ -224,7 +183,7 @@ public final class CeleryControl implements AutoCloseable {
     /** As {@link #active(List, Duration, int)}, with how many workers the broker handed it to. */
     public Answers<List<TaskInfo>> activeAnswers(List<String> destination, Duration timeout, int expectedReplies) {
         Answers<JsonNode> raw = send("active", SAFE, destination, timeout, expectedReplies);
-        return new Answers<>(perWorker(raw.replies(), CeleryControl::tasks), raw.receivers());
+        return new Answers<>(PidboxReplies.perWorker(raw.replies(), PidboxReplies::tasks), raw.receivers());
     }
 
     /** Tasks a worker has prefetched but not started, per worker. */
@@ -234,7 +193,8 @@ public final class CeleryControl implements AutoCloseable {
 
     /** As {@link #reserved(List, Duration)} with an expected-replies hint. */
     public Map<String, List<TaskInfo>> reserved(List<String> destination, Duration timeout, int expectedReplies) {
-        return perWorker(broadcast("reserved", SAFE, destination, timeout, expectedReplies), CeleryControl::tasks);
+        return PidboxReplies.perWorker(broadcast("reserved", SAFE, destination, timeout, expectedReplies),
+                PidboxReplies::tasks);
     }
 
     /**
@@ -242,25 +202,19 @@ public final class CeleryControl implements AutoCloseable {
      * The reply wraps each task as {@code {"eta": …, "priority": …, "request": {task info}}}.
      */
     public Map<String, List<TaskInfo>> scheduled(List<String> destination, Duration timeout, int expectedReplies) {
-        return perWorker(broadcast("scheduled", SAFE, destination, timeout, expectedReplies), node -> {
-            List<TaskInfo> tasks = new ArrayList<>();
-            node.forEach(entry -> tasks.add(TaskInfo.from(entry.path("request"))));
-            return List.copyOf(tasks);
-        });
+        return PidboxReplies.perWorker(broadcast("scheduled", SAFE, destination, timeout, expectedReplies),
+                PidboxReplies::scheduledTasks);
     }
 
     /** Names of the queues each worker consumes from now. */
     public Map<String, List<String>> activeQueues(List<String> destination, Duration timeout) {
-        return perWorker(broadcast("active_queues", null, destination, timeout), node -> {
-            List<String> names = new ArrayList<>();
-            node.forEach(q -> names.add(q.path("name").asText()));
-            return List.copyOf(names);
-        });
+        return PidboxReplies.perWorker(broadcast("active_queues", null, destination, timeout),
+                PidboxReplies::queueNames);
     }
 
     /** {@code stats} of each worker: pool size, prefetch, totals. */
     public Map<String, WorkerStats> stats(List<String> destination, Duration timeout) {
-        return perWorker(broadcast("stats", null, destination, timeout), WorkerStats::from);
+        return PidboxReplies.perWorker(broadcast("stats", null, destination, timeout), WorkerStats::from);
     }
 
     /**
@@ -268,7 +222,7 @@ public final class CeleryControl implements AutoCloseable {
      * them and still run.
      */
     public Map<String, ControlResult> cancelConsumer(String queue, List<String> destination, Duration timeout) {
-        return perWorker(broadcast("cancel_consumer", Map.of("queue", queue), destination, timeout),
+        return PidboxReplies.perWorker(broadcast("cancel_consumer", Map.of("queue", queue), destination, timeout),
                 ControlResult::from);
     }
 
@@ -279,7 +233,7 @@ public final class CeleryControl implements AutoCloseable {
         arguments.put("exchange", null);
         arguments.put("exchange_type", "direct");
         arguments.put("routing_key", null);
-        return perWorker(broadcast("add_consumer", arguments, destination, timeout), ControlResult::from);
+        return PidboxReplies.perWorker(broadcast("add_consumer", arguments, destination, timeout), ControlResult::from);
     }
 
     /** Removes the reply queue/binding and disconnects; later calls throw. */
@@ -294,18 +248,6 @@ public final class CeleryControl implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    private static List<TaskInfo> tasks(JsonNode node) {
-        List<TaskInfo> tasks = new ArrayList<>();
-        node.forEach(t -> tasks.add(TaskInfo.from(t)));
-        return List.copyOf(tasks);
-    }
-
-    private static <T> Map<String, T> perWorker(Map<String, JsonNode> replies, Function<JsonNode, T> decode) {
-        Map<String, T> out = new LinkedHashMap<>();
-        replies.forEach((node, reply) -> out.put(node, decode.apply(reply)));
-        return Collections.unmodifiableMap(out);
     }
 
     private void lockInterruptibly() {

@@ -6,6 +6,8 @@ package io.github.queuemetrics.adapter.workers.celery;
  */
 public class CeleryControlException extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     public CeleryControlException(String message, Throwable cause) {
         super(message, cause);
     }

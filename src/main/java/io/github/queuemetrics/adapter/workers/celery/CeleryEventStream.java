@@ -11,6 +11,12 @@ import java.util.Optional;
  */
 public interface CeleryEventStream extends AutoCloseable {
 
+    /**
+     * Celery's event exchange ({@code event_exchange}): a topic exchange on RabbitMQ, the channel
+     * prefix {@code <keyprefix>/<db>.celeryev/} of kombu's pub/sub emulation on Redis.
+     */
+    String EXCHANGE = "celeryev";
+
     /** Starts consuming in the background; returns at once. Calling it twice is a no-op. */
     void start();
 

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,32 +52,18 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     private final CeleryControl control;
     private final boolean tracksPrefetch;
     private final CeleryEventStream events;
-    private final CeleryWorkerRegistry registry;
+    private final CeleryWorkerViews known;
+    private final Map<String, WorkerView> views;
     private final Duration replyTimeout;
     private final Duration staleAfter;
-    private final Clock clock;
-    private final Map<String, WorkerView> views = new ConcurrentHashMap<>();
     private final StartedTaskCounter starts = new StartedTaskCounter();
     private final QueueTally tally;
-    private volatile Instant lastRefresh;
     /** Workers that heartbeat, never answered and consume none of the source's queues (see checkUnanswered). */
     private final Set<String> silent = new HashSet<>();
 
-    /** What the last polls learned about one worker; replaced whole, read by probes. */
-    record WorkerView(List<TaskInfo> active, List<TaskInfo> held, Set<String> queues, Set<String> firstQueues,
-                      int slots, Long pid, Instant answeredAt) {
-
-        /** True when the worker consumes one of {@code sourceQueues} or holds a task of one. */
-        boolean touches(Collection<String> sourceQueues) {
-            return queues.stream().anyMatch(sourceQueues::contains)
-                    || active.stream().anyMatch(t -> sourceQueues.contains(t.routingKey()))
-                    || held.stream().anyMatch(t -> sourceQueues.contains(t.routingKey()));
-        }
-    }
-
     public CeleryWorkerTracker(CeleryControl control, CeleryEventStream events, CeleryWorkerRegistry registry,
-                               Duration replyTimeout, Duration staleAfter, Clock clock) {
-        this(control, events, registry, replyTimeout, staleAfter, clock, false);
+                               Duration replyTimeout, Duration staleAfter) {
+        this(control, events, registry, replyTimeout, staleAfter, false);
     }
 
     /**
@@ -88,35 +73,36 @@ public final class CeleryWorkerTracker implements WorkerTracker {
      *                       poll as the running ones (Redis' {@code unacked} hash is read live)
      */
     public CeleryWorkerTracker(CeleryControl control, CeleryEventStream events, CeleryWorkerRegistry registry,
-                               Duration replyTimeout, Duration staleAfter, Clock clock, boolean tracksPrefetch) {
+                               Duration replyTimeout, Duration staleAfter, boolean tracksPrefetch) {
         this.tracksPrefetch = tracksPrefetch;
         this.tally = new QueueTally(tracksPrefetch);
         this.control = control;
         this.events = events;
-        this.registry = registry;
+        this.known = new CeleryWorkerViews(registry, staleAfter);
+        this.views = known.views();
         this.replyTimeout = replyTimeout;
         this.staleAfter = staleAfter;
-        this.clock = clock;
     }
 
     /** Control client and event stream on the source's broker; the event stream starts at once. */
     public static CeleryWorkerTracker forSource(SourceConfig source, Clock clock) {
         CeleryWorkerRegistry registry = new CeleryWorkerRegistry(clock);
         CeleryEventStream events = source.type() == SourceType.RABBITMQ
-                ? new AmqpEventStream(AmqpEndpoint.forSource(source), AmqpEventStream.DEFAULT_EXCHANGE,
+                ? new AmqpEventStream(AmqpEndpoint.forSource(source), CeleryEventStream.EXCHANGE,
                         "queue-metrics-adapter/" + source.name() + "/events", registry, clock,
                         EVENTS_FIRST_BACKOFF, EVENTS_MAX_BACKOFF)
                 : new RedisEventStream(RedisEndpoint.forSource(source, "qma-" + source.name() + "-events"),
-                        source.keyPrefix(), AmqpEventStream.DEFAULT_EXCHANGE, registry, clock, EVENTS_FIRST_BACKOFF,
+                        source.keyPrefix(), CeleryEventStream.EXCHANGE, registry, clock, EVENTS_FIRST_BACKOFF,
                         EVENTS_MAX_BACKOFF);
         CeleryControl control = CeleryControl.forSource(source);
         events.start();
         return new CeleryWorkerTracker(control, events, registry, source.workerReplyTimeout(),
-                source.maxStaleness(), clock, source.type() == SourceType.RABBITMQ);
+                source.maxStaleness(), source.type() == SourceType.RABBITMQ);
     }
 
+    /** Worker liveness from the event stream; the scale-down hook reads it too. */
     public CeleryWorkerRegistry registry() {
-        return registry;
+        return known.registry();
     }
 
     @Override
@@ -152,20 +138,20 @@ public final class CeleryWorkerTracker implements WorkerTracker {
             throw new CeleryControlException("Celery event stream not connected"
                     + events.lastError().map(e -> ": " + e).orElse(""));
         }
-        Set<String> heartbeating = aliveWorkers(now);
+        Set<String> heartbeating = known.heartbeating(now);
         silent.retainAll(heartbeating);
-        Set<String> known = new TreeSet<>(heartbeating);
-        known.removeAll(silent);
-        views.keySet().stream().filter(w -> live(w, Set.of(), now)).forEach(known::add);
+        Set<String> expecting = new TreeSet<>(heartbeating);
+        expecting.removeAll(silent);
+        views.keySet().stream().filter(w -> known.live(w, Set.of(), now)).forEach(expecting::add);
         ConsumerCensus census = new ConsumerCensus(queues, consumers);
-        if (known.isEmpty() && census.noConsumers()) {
-            lastRefresh = now;
+        if (expecting.isEmpty() && census.noConsumers()) {
+            known.refreshed(now);
             return perQueue(queues, Set.of(), Set.copyOf(queues), now);
         }
         // Stop waiting once every known worker answered, unless a consumer is unaccounted for (a
         // worker without heartbeats may have started): then wait out the reply timeout. Redis
         // counts the receivers of a broadcast itself.
-        int expected = census.accountedFor(known, views) ? known.size() : 0;
+        int expected = census.accountedFor(expecting, views) ? expecting.size() : 0;
         // Tasks move ready -> prefetched -> active, so the reads follow that order (the broker was
         // read before this): a task that moves between two reads is counted twice for one poll,
         // never missed. Only the first broadcast goes to every worker; the next ones go to those
@@ -189,7 +175,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         Set<String> needStats = new TreeSet<>();
         for (String worker : active.keySet()) {
             WorkerView seen = views.get(worker);
-            if (seen == null || seen.slots() <= 0 || !samePid(seen, worker)) {
+            if (seen == null || seen.slots() <= 0 || !known.samePid(seen, worker)) {
                 needStats.add(worker);
             }
         }
@@ -201,25 +187,23 @@ public final class CeleryWorkerTracker implements WorkerTracker {
             WorkerView old = views.get(worker);
             Set<String> workerQueues = queuesOf.containsKey(worker) ? new LinkedHashSet<>(queuesOf.get(worker))
                     : old == null ? Set.of() : old.queues();
-            Set<String> first = old == null || !samePid(old, worker) ? workerQueues : old.firstQueues();
+            Set<String> first = old == null || !known.samePid(old, worker) ? workerQueues : old.firstQueues();
             int slots = stats.containsKey(worker) ? stats.get(worker).maxConcurrency()
                     : old == null ? 0 : old.slots();
-            Long pid = registry.worker(worker).map(CeleryWorkerState::pid).orElse(null);
             views.put(worker, new WorkerView(List.copyOf(answer.getValue()),
                     List.copyOf(held.getOrDefault(worker, List.of())), Set.copyOf(workerQueues),
-                    Set.copyOf(first), slots, pid, now));
+                    Set.copyOf(first), slots, known.pid(worker), now));
         }
         Set<String> live = new TreeSet<>();
-        views.keySet().stream().filter(w -> live(w, active.keySet(), now)).forEach(live::add);
+        views.keySet().stream().filter(w -> known.live(w, active.keySet(), now)).forEach(live::add);
         for (String worker : heartbeating) {
             if (!active.containsKey(worker)) {
                 checkUnanswered(worker, queues, census, live, answers.everyReceiverAnswered(), now);
             }
         }
-        views.keySet().removeIf(worker -> !heartbeating.contains(worker) && !active.containsKey(worker)
-                && views.get(worker).answeredAt().plus(Duration.ofMinutes(10)).isBefore(now));
-        starts.update(registry.workers(), views, active.keySet(), now);
-        lastRefresh = now;
+        known.forgetIdle(heartbeating, active.keySet(), now);
+        starts.update(known.registry().workers(), views, active.keySet(), now);
+        known.refreshed(now);
         return perQueue(queues, live, census.accountedQueues(live, views), now);
     }
 
@@ -238,7 +222,7 @@ public final class CeleryWorkerTracker implements WorkerTracker {
             if (!view.answeredAt().plus(staleAfter).isBefore(now) || !view.touches(queues)) {
                 return;
             }
-        } else if (justStarted(worker)) {
+        } else if (known.justStarted(worker)) {
             // worker-online is sent before the worker's event loop serves its pidbox; it has not
             // run a task yet either, so it holds nothing we could miss.
             return;
@@ -258,23 +242,6 @@ public final class CeleryWorkerTracker implements WorkerTracker {
     }
 
     /**
-     * Whether a worker counts now: it answered this poll; else a worker that heartbeats follows
-     * its heartbeats (alive for two periods after the last one, gone at once when offline); a
-     * worker without heartbeats counts while its last answer is younger than staleAfter.
-     */
-    private boolean live(String worker, Set<String> answered, Instant now) {
-        if (answered.contains(worker)) {
-            return true;
-        }
-        CeleryWorkerState state = registry.worker(worker).orElse(null);
-        if (state != null && (state.lastHeartbeat() != null || state.offlineAt() != null)) {
-            return registry.isAlive(worker, now);
-        }
-        WorkerView view = views.get(worker);
-        return view != null && !view.answeredAt().plus(staleAfter).isBefore(now);
-    }
-
-    /**
      * The event stream subscribes in the background when the adapter starts; the first poll comes
      * right after. Waiting briefly (on the broker pool, never an event loop) for that first
      * subscription spares a failed first poll and a late /readyz.
@@ -291,26 +258,6 @@ public final class CeleryWorkerTracker implements WorkerTracker {
         }
     }
 
-    /** True while the worker has sent no more than its online event and first heartbeat. */
-    private boolean justStarted(String worker) {
-        return registry.worker(worker).map(w -> w.heartbeats() <= 2).orElse(false);
-    }
-
-    private Set<String> aliveWorkers(Instant now) {
-        Set<String> alive = new TreeSet<>();
-        for (CeleryWorkerState state : registry.workers()) {
-            if (registry.isAlive(state.nodename(), now)) {
-                alive.add(state.nodename());
-            }
-        }
-        return alive;
-    }
-
-    private boolean samePid(WorkerView view, String worker) {
-        Long pid = registry.worker(worker).map(CeleryWorkerState::pid).orElse(null);
-        return pid == null || view.pid() == null || pid.equals(view.pid());
-    }
-
     private Map<String, QueueWorkers> perQueue(Collection<String> queues, Set<String> live, Set<String> accounted,
                                                Instant now) {
         return tally.perQueue(queues, views, live, accounted, starts, now);
@@ -318,60 +265,17 @@ public final class CeleryWorkerTracker implements WorkerTracker {
 
     @Override
     public ProbeResult probe(String worker, Instant now) {
-        CeleryWorkerState state = registry.worker(worker).orElse(null);
-        WorkerView view = views.get(worker);
-        if (state == null && view == null) {
-            return ProbeResult.notReady("unknown worker " + worker + ": no heartbeat seen");
-        }
-        if (!live(worker, Set.of(), now)) {
-            if (state != null && state.offlineAt() != null) {
-                return ProbeResult.notReady("worker " + worker + " went offline at " + state.offlineAt());
-            }
-            if (state == null || state.lastHeartbeat() == null) {
-                return ProbeResult.notReady("worker " + worker + " sends no heartbeats and has not answered for "
-                        + staleAfter.toSeconds() + "s");
-            }
-            String last = state == null || state.lastHeartbeat() == null ? "never"
-                    : Duration.between(state.lastHeartbeat(), now).toSeconds() + "s ago";
-            return ProbeResult.notReady("worker " + worker + " is silent: last heartbeat " + last);
-        }
-        Instant refreshed = lastRefresh;
-        if (view == null || refreshed == null || refreshed.plus(staleAfter).isBefore(now)) {
-            return ProbeResult.notReady("worker " + worker + " is alive but the adapter has no fresh "
-                    + "answer from it to 'active_queues'");
-        }
-        // Name the cancelled queues first: "consumes no queue" alone would hide which queue the
-        // worker was drained from when cancel_consumer removed its only one.
-        Set<String> dropped = new TreeSet<>(view.firstQueues());
-        dropped.removeAll(view.queues());
-        if (!dropped.isEmpty()) {
-            return ProbeResult.notReady("worker " + worker + " no longer consumes " + String.join(", ", dropped)
-                    + " (drained by cancel_consumer)");
-        }
-        if (view.queues().isEmpty()) {
-            return ProbeResult.notReady("worker " + worker + " consumes no queue (drained)");
-        }
-        return ProbeResult.ready("worker " + worker + " alive, consuming " + String.join(", ", new TreeSet<>(
-                view.queues())));
+        return known.probe(worker, now);
     }
 
     @Override
     public List<WorkerSummary> workers(Instant now) {
-        Set<String> names = new TreeSet<>(views.keySet());
-        registry.workers().forEach(w -> names.add(w.nodename()));
-        List<WorkerSummary> result = new ArrayList<>();
-        for (String name : names) {
-            WorkerView view = views.get(name);
-            int slots = view == null ? 0 : Math.max(view.slots(), 0);
-            int busy = view == null ? 0 : view.active().size();
-            result.add(new WorkerSummary(name, live(name, Set.of(), now), busy, slots));
-        }
-        return result;
+        return known.summaries(now);
     }
 
     @Override
     public boolean knows(String worker) {
-        return views.containsKey(worker) || registry.worker(worker).isPresent();
+        return known.knows(worker);
     }
 
     @Override

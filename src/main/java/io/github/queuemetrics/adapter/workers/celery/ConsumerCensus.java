@@ -1,6 +1,5 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
-import io.github.queuemetrics.adapter.workers.celery.CeleryWorkerTracker.WorkerView;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

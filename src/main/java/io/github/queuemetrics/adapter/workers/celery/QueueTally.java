@@ -2,7 +2,6 @@ package io.github.queuemetrics.adapter.workers.celery;
 
 import io.github.queuemetrics.adapter.workers.QueueWorkers;
 import io.github.queuemetrics.adapter.workers.UtilizationWindow;
-import io.github.queuemetrics.adapter.workers.celery.CeleryWorkerTracker.WorkerView;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;

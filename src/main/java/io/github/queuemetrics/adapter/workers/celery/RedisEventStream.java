@@ -40,7 +40,7 @@ public final class RedisEventStream extends ReconnectingEventStream {
 
     /** Events of Celery on {@code redisUri} (redis[s]://[user:pass@]host:port/db) with no key prefix. */
     public RedisEventStream(URI redisUri, CeleryEventListener listener) {
-        this(redisUri, "", AmqpEventStream.DEFAULT_EXCHANGE, "qma-celery-events-" + UUID.randomUUID(), listener,
+        this(redisUri, "", CeleryEventStream.EXCHANGE, "qma-celery-events-" + UUID.randomUUID(), listener,
                 Clock.systemUTC(), Duration.ofMillis(500), Duration.ofSeconds(30));
     }
 

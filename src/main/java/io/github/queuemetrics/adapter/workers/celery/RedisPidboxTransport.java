@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter.workers.celery;
 
 import io.github.queuemetrics.adapter.config.Secrets;
+import io.github.queuemetrics.adapter.redis.RedisConnection;
 import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import java.io.IOException;
 import java.net.URI;
@@ -57,7 +58,7 @@ public final class RedisPidboxTransport implements PidboxTransport {
     private final byte[] bindingMember;
     private final byte[] replyList;
 
-    private Jedis jedis;
+    private final RedisConnection connection;
     /** Redis before 6.0 takes only whole seconds as BRPOP timeout; switched on at the first refusal. */
     private boolean wholeSecondTimeouts;
 
@@ -87,6 +88,7 @@ public final class RedisPidboxTransport implements PidboxTransport {
         this.exchange = namespace + ".pidbox";
         this.replyExchange = "reply." + namespace + ".pidbox";
         this.endpoint = endpoint.withClientName(clientName());
+        this.connection = new RedisConnection(this.endpoint);
         int db = endpoint.database();
         String queue = oid + "." + replyExchange;
         this.channelName = utf8(keyPrefix + "/" + db + "." + exchange);
@@ -124,7 +126,7 @@ public final class RedisPidboxTransport implements PidboxTransport {
     public int publish(byte[] commandJson, double expiresEpochSeconds) throws IOException {
         byte[] envelope = PidboxMessages.redisEnvelope(commandJson, expiresEpochSeconds, exchange,
                 UUID.randomUUID().toString());
-        boolean reused = jedis != null;
+        boolean reused = connection.current() != null;
         try {
             return sendCommand(connected(), envelope);
         } catch (JedisConnectionException e) {
@@ -212,25 +214,12 @@ public final class RedisPidboxTransport implements PidboxTransport {
     }
 
     private Jedis connected() throws IOException {
-        if (jedis != null && !jedis.isBroken() && jedis.isConnected()) {
-            return jedis;
-        }
-        return connect(endpoint);
+        return connect(connection);
     }
 
-    private Jedis connect(RedisEndpoint to) throws IOException {
-        disconnect();
+    private Jedis connect(RedisConnection to) throws IOException {
         try {
-            // AUTH, SELECT and CLIENT SETNAME (so it shows in CLIENT LIST as what it is) happen here
-            Jedis j = new Jedis(to.hostAndPort(), to.clientConfig());
-            try {
-                j.ping();
-            } catch (JedisException e) {
-                j.close();
-                throw e;
-            }
-            jedis = j;
-            return j;
+            return to.get();
         } catch (JedisException e) {
             throw new IOException("cannot reach Redis at " + endpoint.redactedUri() + ": "
                     + Secrets.redact(e.getMessage()), e);
@@ -239,27 +228,19 @@ public final class RedisPidboxTransport implements PidboxTransport {
 
     @Override
     public void disconnect() {
-        Jedis j = jedis;
-        jedis = null;
-        if (j != null) {
-            try {
-                j.close();
-            } catch (RuntimeException e) {
-                LOG.debug("closing a broken Redis connection failed", e);
-            }
-        }
+        connection.discard();
     }
 
     /** Removes the binding member and the reply list (best effort and quick: Redis may be gone). */
     @Override
     public void close() {
+        RedisConnection quick = new RedisConnection(endpoint, CLOSE_TIMEOUT, CLOSE_TIMEOUT);
         try {
-            Jedis j;
-            if (jedis != null && !jedis.isBroken() && jedis.isConnected()) {
-                j = jedis;
+            Jedis j = connection.current();
+            if (j != null) {
                 j.getConnection().setSoTimeout((int) CLOSE_TIMEOUT.toMillis());
             } else {
-                j = connect(endpoint.withTimeouts(CLOSE_TIMEOUT, CLOSE_TIMEOUT, CLOSE_TIMEOUT));
+                j = connect(quick);
             }
             Pipeline pipe = j.pipelined();
             pipe.srem(bindingKey, bindingMember);
@@ -269,6 +250,7 @@ public final class RedisPidboxTransport implements PidboxTransport {
             LOG.info("could not remove pidbox reply binding {} from Redis: {}", oid, Secrets.redact(e.getMessage()));
         } finally {
             disconnect();
+            quick.close();
         }
     }
 

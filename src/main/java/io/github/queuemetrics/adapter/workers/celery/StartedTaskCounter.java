@@ -54,10 +54,10 @@ final class StartedTaskCounter {
      * @param views   the workers' latest answers (queues and active tasks)
      * @param answered the workers that answered in this poll (their active lists are fresh)
      */
-    void update(Collection<CeleryWorkerState> states, Map<String, CeleryWorkerTracker.WorkerView> views,
+    void update(Collection<CeleryWorkerState> states, Map<String, WorkerView> views,
                 Set<String> answered, Instant now) {
         for (String worker : answered) {
-            CeleryWorkerTracker.WorkerView view = views.get(worker);
+            WorkerView view = views.get(worker);
             Map<String, Seen> seen = recent.computeIfAbsent(worker, w -> new HashMap<>());
             for (TaskInfo task : view.active()) {
                 if (task.id() != null && task.routingKey() != null) {
@@ -72,7 +72,7 @@ final class StartedTaskCounter {
             if (state.processed() == null) {
                 continue;
             }
-            CeleryWorkerTracker.WorkerView view = views.get(state.nodename());
+            WorkerView view = views.get(state.nodename());
             if (view == null) {
                 continue; // its queues are not known yet: keep the base, attribute once they are
             }
@@ -96,7 +96,7 @@ final class StartedTaskCounter {
         return restarted ? state.processed() : state.processed() - base.processed();
     }
 
-    private void attribute(long delta, CeleryWorkerTracker.WorkerView view, Map<String, Seen> seen) {
+    private void attribute(long delta, WorkerView view, Map<String, Seen> seen) {
         Set<String> queues = view.queues();
         if (queues.size() == 1) {
             started.merge(queues.iterator().next(), (double) delta, Double::sum);

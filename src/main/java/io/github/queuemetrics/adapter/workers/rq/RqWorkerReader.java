@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.TreeSet;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
@@ -37,7 +38,8 @@ public final class RqWorkerReader {
     public static final String SUSPENDED_KEY = "rq:suspended";
     public static final Duration DEFAULT_FORGET_AFTER = Duration.ofMinutes(10);
 
-    private final UnifiedJedis redis;
+    /** A new pipeline on the connection (which may reconnect between reads). */
+    private final Supplier<AbstractPipeline> pipelines;
     private final Clock clock;
     private final Duration forgetAfter;
     /** name -> last time it was seen in rq:workers. Only touched by the polling thread. */
@@ -48,7 +50,11 @@ public final class RqWorkerReader {
     }
 
     public RqWorkerReader(UnifiedJedis redis, Clock clock, Duration forgetAfter) {
-        this.redis = Objects.requireNonNull(redis, "redis");
+        this(Objects.requireNonNull(redis, "redis")::pipelined, clock, forgetAfter);
+    }
+
+    RqWorkerReader(Supplier<AbstractPipeline> pipelines, Clock clock, Duration forgetAfter) {
+        this.pipelines = pipelines;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.forgetAfter = Objects.requireNonNull(forgetAfter, "forgetAfter");
     }
@@ -59,7 +65,7 @@ public final class RqWorkerReader {
         Set<String> registered;
         boolean suspended;
         Map<String, WorkerReplies> replies = new LinkedHashMap<>();
-        try (AbstractPipeline p = redis.pipelined()) {
+        try (AbstractPipeline p = pipelines.get()) {
             Response<Set<String>> members = p.smembers(WORKERS_KEY);
             Response<Boolean> suspendedKey = p.exists(SUSPENDED_KEY);
             for (String name : knownNames) {
@@ -71,7 +77,7 @@ public final class RqWorkerReader {
         }
         List<String> newcomers = registered.stream().filter(n -> !replies.containsKey(n)).toList();
         if (!newcomers.isEmpty()) {
-            try (AbstractPipeline p = redis.pipelined()) {
+            try (AbstractPipeline p = pipelines.get()) {
                 for (String name : newcomers) {
                     replies.put(name, WorkerReplies.queue(p, name));
                 }

@@ -1,18 +1,17 @@
 package io.github.queuemetrics.adapter.workers.rq;
 
+import io.github.queuemetrics.adapter.redis.RedisConnection;
 import io.github.queuemetrics.adapter.redis.RedisEndpoint;
 import io.github.queuemetrics.adapter.workers.ProbeResult;
 import io.github.queuemetrics.adapter.workers.QueueWorkers;
 import io.github.queuemetrics.adapter.workers.WorkerSummary;
 import io.github.queuemetrics.adapter.workers.WorkerTracker;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
-import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * RQ worker tracking: one pipelined read of the worker registry per poll. RQ's running jobs are
@@ -21,32 +20,25 @@ import redis.clients.jedis.UnifiedJedis;
  */
 public final class RqWorkerTracker implements WorkerTracker {
 
-    private final Supplier<UnifiedJedis> connect;
+    private final RedisConnection connection;
     private final RqWorkerView view;
-    private UnifiedJedis redis;
-    private RqWorkerReader reader;
+    private final RqWorkerReader reader;
 
     /** @param endpoint the source's Redis (TLS trust, deadlines, client name) */
     public RqWorkerTracker(RedisEndpoint endpoint, RqWorkerView view) {
-        this(() -> new JedisPooled(endpoint.hostAndPort(), endpoint.clientConfig()), view);
-    }
-
-    RqWorkerTracker(Supplier<UnifiedJedis> connect, RqWorkerView view) {
-        this.connect = connect;
+        this.connection = new RedisConnection(endpoint);
         this.view = view;
+        this.reader = new RqWorkerReader(() -> connection.get().pipelined(), Clock.systemUTC(),
+                RqWorkerReader.DEFAULT_FORGET_AFTER);
     }
 
     @Override
     public Map<String, QueueWorkers> refresh(Collection<String> queues, Instant now) {
-        if (reader == null) {
-            redis = connect.get();
-            reader = new RqWorkerReader(redis);
-        }
         Map<String, RqQueueWorkers> perQueue;
         try {
             perQueue = view.update(reader.read(), queues);
         } catch (RuntimeException e) {
-            disconnect();
+            connection.discard();
             throw e;
         }
         Map<String, QueueWorkers> result = new HashMap<>();
@@ -74,20 +66,8 @@ public final class RqWorkerTracker implements WorkerTracker {
         return view.worker(worker).isPresent();
     }
 
-    private void disconnect() {
-        if (redis != null) {
-            try {
-                redis.close();
-            } catch (RuntimeException ignored) {
-                // already broken
-            }
-        }
-        redis = null;
-        reader = null;
-    }
-
     @Override
     public void close() {
-        disconnect();
+        connection.close();
     }
 }

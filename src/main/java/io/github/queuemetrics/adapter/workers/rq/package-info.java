@@ -3,10 +3,13 @@
  * master's {@code rq:worker:<name>:executions} set), turned into workers_total / workers_busy /
  * workers_utilization per queue and into {@code /probe/rq/{worker}} answers.
  *
- * <p>Flow: the source's poll calls {@link io.github.queuemetrics.adapter.workers.rq.RqWorkerReader#read()}
- * (blocking, one pipeline), then {@link io.github.queuemetrics.adapter.workers.rq.RqWorkerView#update}
- * with the queues of that poll and puts {@link io.github.queuemetrics.adapter.workers.rq.RqQueueWorkers#metrics()}
- * into each queue's sample. The HTTP side answers probes with
+ * <p>Flow: with {@code workers: rq} the poll of the source (a
+ * {@link io.github.queuemetrics.adapter.workers.WorkerAwareSource}) asks
+ * {@link io.github.queuemetrics.adapter.workers.rq.RqWorkerTracker#refresh}, which calls
+ * {@link io.github.queuemetrics.adapter.workers.rq.RqWorkerReader#read()} (blocking, one pipeline
+ * on the tracker's own {@link io.github.queuemetrics.adapter.redis.RedisConnection}), then
+ * {@link io.github.queuemetrics.adapter.workers.rq.RqWorkerView#update} with the queues of that
+ * poll; the per-queue counts go into the queue's sample. The HTTP side answers probes with
  * {@link io.github.queuemetrics.adapter.workers.rq.RqWorkerView#probe} (no I/O).
  *
  * <p>Liveness ({@link io.github.queuemetrics.adapter.workers.rq.RqLivenessRules} has the derivation

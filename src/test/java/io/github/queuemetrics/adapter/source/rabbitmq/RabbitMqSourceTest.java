@@ -130,7 +130,6 @@ class RabbitMqSourceTest {
     void amqpModeNeedsNoConnectionToBeBuiltOrClosed() {
         RabbitMqSource source = new RabbitMqSource(config("rabbit", URI.create("amqp://u:p@localhost:1/v"), null,
                 List.of(), List.of("celery"), null));
-        assertThat(source.usesManagementApi()).isFalse();
         assertThat(source.vhosts()).containsExactly("v");
         source.close();
     }
@@ -181,7 +180,8 @@ class RabbitMqSourceTest {
             assertThat(age(source)).isCloseTo(23.5, within(1e-9));
             // the requests still ask for one listing per poll, with the counter column
             assertThat(api.requests).hasSize(3).allSatisfy(r -> assertThat(
-                    r.rawQuery().split("columns=")[1].split("&")[0].split(",")).contains("message_stats.publish", "message_stats.deliver_get", "message_stats.redeliver"));
+                    r.rawQuery().split("columns=")[1].split("&")[0].split(","))
+                    .contains("message_stats.publish", "message_stats.deliver_get", "message_stats.redeliver"));
 
             clock.millis.set(135_000);
             items.set("");

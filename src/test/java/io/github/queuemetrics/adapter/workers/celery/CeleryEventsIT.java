@@ -17,9 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
@@ -47,7 +45,7 @@ class CeleryEventsIT {
 
             @Override
             CeleryEventStream stream(CeleryEventListener listener) {
-                return new AmqpEventStream(uri(), AmqpEventStream.DEFAULT_EXCHANGE,
+                return new AmqpEventStream(uri(), CeleryEventStream.EXCHANGE,
                         "qma-events-it-" + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200),
                         Duration.ofSeconds(2));
             }
@@ -81,7 +79,7 @@ class CeleryEventsIT {
 
             @Override
             CeleryEventStream stream(CeleryEventListener listener) {
-                return new RedisEventStream(uri(), "", AmqpEventStream.DEFAULT_EXCHANGE,
+                return new RedisEventStream(uri(), "", CeleryEventStream.EXCHANGE,
                         "qma-events-it-" + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200),
                         Duration.ofSeconds(2));
             }
@@ -146,30 +144,13 @@ class CeleryEventsIT {
                 CeleryWorkerState online = registry.worker(node).orElseThrow();
                 assertThat(online.freq()).isEqualTo(2.0);
                 assertThat(online.pid()).isEqualTo(worker.process().pid());
-                assertThat(online.swVersion()).isEqualTo("5.2.6");
 
-                List<String> ids = CeleryWorker.enqueue(broker.celeryUrl(), QUEUE, 2, 8, null);
-                try {
-                    await().atMost(Duration.ofSeconds(15))
-                            .until(() -> registry.runningTasks(node).equals(new HashSet<>(ids)));
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    throw new AssertionError("running " + registry.runningTasks(node) + " expected " + ids
-                            + "; tasks " + ids.stream().map(registry::task).toList() + "; worker "
-                            + registry.worker(node) + "; stream events " + stream.eventsReceived()
-                            + "\n--- worker log ---\n" + worker.process().output(), e);
-                }
-                // The worker's own count in its heartbeat agrees with what the task events say.
-                await().atMost(Duration.ofSeconds(6)).until(() -> registry.worker(node).orElseThrow().active() == 2);
-
-                await().atMost(Duration.ofSeconds(20)).until(() -> registry.runningTasks(node).isEmpty());
-                CeleryWorkerState done = registry.worker(node).orElseThrow();
-                assertThat(done.tasksSucceeded()).isEqualTo(2);
-                for (String id : ids) {
-                    CeleryTaskState t = registry.task(id).orElseThrow();
-                    assertThat(t.state()).isEqualTo(CeleryTaskState.State.SUCCEEDED);
-                    assertThat(t.name()).isEqualTo("tasks.sleep");
-                    assertThat(t.runtimeSeconds()).isGreaterThanOrEqualTo(8.0);
-                }
+                // The heartbeat's own count follows the running tasks (the tracker takes the tasks
+                // themselves from 'active'; the registry keeps liveness and these counters only).
+                CeleryWorker.enqueue(broker.celeryUrl(), QUEUE, 2, 3, null);
+                await().atMost(Duration.ofSeconds(15)).until(() -> registry.worker(node).orElseThrow().active() == 2);
+                await().atMost(Duration.ofSeconds(15)).until(() -> registry.worker(node).orElseThrow().active() == 0);
+                assertThat(registry.isAlive(node)).isTrue();
 
                 worker.process().terminate(); // SIGTERM: warm shutdown, which sends worker-offline
                 try {
@@ -180,7 +161,7 @@ class CeleryEventsIT {
                 }
                 CeleryWorkerState gone = atOffline.get();
                 // Gone at once: not alive, although its heartbeat window was still open.
-                assertThat(gone.alive()).isFalse();
+                assertThat(gone.aliveAt(gone.offlineAt())).isFalse();
                 assertThat(gone.online()).isFalse();
                 assertThat(gone.offlineAt()).isBefore(gone.heartbeatExpires());
                 if (worker.process().waitFor(Duration.ofSeconds(15))) {
@@ -211,7 +192,7 @@ class CeleryEventsIT {
             try (CeleryWorker worker = CeleryWorker.start(CeleryWorker.Options.of(broker.celeryUrl(), node, QUEUE)
                     .taskEvents(true))) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> registry.worker(node)
-                        .map(w -> w.alive() && w.heartbeats() >= 2).orElse(false));
+                        .map(w -> w.aliveAt(Instant.now()) && w.heartbeats() >= 2).orElse(false));
                 double freq = registry.worker(node).orElseThrow().freq();
 
                 Instant killedAt = Instant.now();
@@ -257,11 +238,7 @@ class CeleryEventsIT {
                 // Events flow again: heartbeats received after the reconnect, and task events too.
                 await().atMost(Duration.ofSeconds(10)).until(() ->
                         registry.worker(node).orElseThrow().lastHeartbeat().isAfter(resubscribed));
-                List<String> ids = CeleryWorker.enqueue(broker.celeryUrl(), QUEUE, 1, 0.5, null);
-                await().atMost(Duration.ofSeconds(15)).until(() -> registry.task(ids.get(0))
-                        .map(t -> t.state() == CeleryTaskState.State.SUCCEEDED).orElse(false));
                 assertThat(registry.isAlive(node)).isTrue();
-                assertThat(Set.copyOf(registry.runningTasks(node))).isEmpty();
             }
         }
     }

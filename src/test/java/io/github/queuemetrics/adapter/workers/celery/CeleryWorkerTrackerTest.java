@@ -37,7 +37,7 @@ class CeleryWorkerTrackerTest {
     private final FakeEvents events = new FakeEvents();
     private final CeleryControl control = new CeleryControl(workers);
     private final CeleryWorkerTracker tracker = new CeleryWorkerTracker(control, events, registry,
-            Duration.ofMillis(200), STALE_AFTER, clock);
+            Duration.ofMillis(200), STALE_AFTER);
 
     /** An event stream that is connected unless told otherwise; events come from the test. */
     static final class FakeEvents implements CeleryEventStream {
@@ -113,7 +113,7 @@ class CeleryWorkerTrackerTest {
     @Test
     void withPrefetchTrackingCountsReservedAndScheduledTasksAndAsksForThemBeforeActive() {
         CeleryWorkerTracker rabbit = new CeleryWorkerTracker(control, events, registry, Duration.ofMillis(200),
-                STALE_AFTER, clock, true);
+                STALE_AFTER, true);
         workers.add(new ScriptedWorkers.Worker("w@test", 2, "a", "b"))
                 .running("t1", "a", true).reserved("t2", "a").reserved("t3", "b").scheduled("t4", "a");
         heartbeat("w@test");

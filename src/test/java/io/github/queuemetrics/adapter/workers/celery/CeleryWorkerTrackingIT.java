@@ -59,7 +59,7 @@ class CeleryWorkerTrackingIT {
 
             @Override
             CeleryEventStream events(CeleryEventListener listener) {
-                return new AmqpEventStream(uri(), AmqpEventStream.DEFAULT_EXCHANGE, "qma-tracking-it-"
+                return new AmqpEventStream(uri(), CeleryEventStream.EXCHANGE, "qma-tracking-it-"
                         + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(2));
             }
 
@@ -94,7 +94,7 @@ class CeleryWorkerTrackingIT {
 
             @Override
             CeleryEventStream events(CeleryEventListener listener) {
-                return new RedisEventStream(uri(), "", AmqpEventStream.DEFAULT_EXCHANGE, "qma-tracking-it-"
+                return new RedisEventStream(uri(), "", CeleryEventStream.EXCHANGE, "qma-tracking-it-"
                         + UUID.randomUUID(), listener, Clock.systemUTC(), Duration.ofMillis(200), Duration.ofSeconds(2));
             }
 

@@ -186,7 +186,7 @@ class SilentWorkersIT {
     void theEventQueueIsBoundAgainWhenTheExchangeIsRecreated() throws Exception {
         broker = Broker.RABBITMQ;
         CeleryWorkerRegistry registry = new CeleryWorkerRegistry(Clock.systemUTC());
-        AmqpEventStream events = new AmqpEventStream(Broker.RABBITMQ.uri(), AmqpEventStream.DEFAULT_EXCHANGE,
+        AmqpEventStream events = new AmqpEventStream(Broker.RABBITMQ.uri(), CeleryEventStream.EXCHANGE,
                 "h6w-rebind-" + UUID.randomUUID(), registry, Clock.systemUTC(), Duration.ofMillis(200),
                 Duration.ofSeconds(2));
         cleanup.add(events);
@@ -219,7 +219,7 @@ class SilentWorkersIT {
                 Map.of("CELERY_REMOTE_CONTROL", "0"), List.of());
         CeleryWorkerTracker tracker = (CeleryWorkerTracker) adapter.adapter().workers().entries().get(0).tracker();
         await().atMost(Duration.ofSeconds(15)).until(() -> tracker.registry().worker("other@h6w")
-                .map(w -> w.alive() && w.heartbeats() > 3).orElse(false));
+                .map(w -> w.aliveAt(Instant.now()) && w.heartbeats() > 3).orElse(false));
 
         CeleryWorker.enqueue(b.celeryUrl(), queue, 2, 40, null);
         Instant enqueued = Instant.now();
