@@ -88,7 +88,7 @@ class AdapterKilledMidDrainIT {
 
     @Test
     void aNewAdapterFinishesTheDrainWhenTheScaleDownIsAskedAgain() throws Exception {
-        Setup s = drainThenKill(40);
+        Setup s = drainThenKill(60); // outlasts B's start on a loaded machine
         String since = annotations("wk-1").get(DrainAnnotations.SINCE);
 
         AdapterJar b = adapter(s.amqp, "b");
@@ -98,7 +98,7 @@ class AdapterKilledMidDrainIT {
         assertThat(denied.path("status").path("message").asText()).contains("wk-1 (celery@wk-1) runs tasks.sleep[" + s.task
                 + "]", "draining since " + since);
         assertThat(consumed(s.control, "celery@wk-1")).isEmpty();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> review(b, 2, 1).path("allowed").asBoolean());
         assertThat(s.wk1.process().output()).containsPattern("Task tasks\\.sleep\\[" + s.task + "\\] succeeded");
         // B measured the drain from A's start
@@ -121,12 +121,11 @@ class AdapterKilledMidDrainIT {
         statefulSetWithPods(2);
         CeleryWorker wk1 = CeleryWorker.start(CeleryWorker.Options.of(broker, "celery@wk-1", QUEUE));
         cleanup.add(wk1);
-        String task = CeleryWorker.enqueue(broker, QUEUE, 1, seconds, null).get(0);
-        wk1.process().awaitLine(l -> l.contains(task) && l.contains("received"), Duration.ofSeconds(20));
         CeleryControl control = new CeleryControl(new AmqpPidboxTransport(amqp));
         cleanup.add(control);
-
         AdapterJar a = adapter(amqp, "a");
+        String task = CeleryWorker.enqueue(broker, QUEUE, 1, seconds, null).get(0);
+        wk1.process().awaitLine(l -> l.contains(task) && l.contains("received"), Duration.ofSeconds(20));
         JsonNode denied = review(a, 2, 1);
         assertThat(denied.path("allowed").asBoolean()).as(denied.toString()).isFalse();
         assertThat(consumed(control, "celery@wk-1")).isEmpty();
@@ -142,10 +141,12 @@ class AdapterKilledMidDrainIT {
                 ScaleDownHookIT.kubeconfig(client).toString());
         cleanup.add(jar);
         // /readyz is about the sources; the hook connects after them, and its first reviews may fail
-        // open while cold on a loaded machine. Until a dry run (no side effects) gives the decision:
-        // denied, as wk-1 runs a task.
+        // open while cold on a loaded machine. Until a dry run (no side effects) gives a decision.
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                .until(() -> !post(jar, 2, 1, true).path("allowed").asBoolean());
+                .until(() -> {
+                    String message = post(jar, 2, 1, true).path("status").path("message").asText();
+                    return !message.contains("still starting") && !message.contains("hook failed");
+                });
         return jar;
     }
 
@@ -153,10 +154,17 @@ class AdapterKilledMidDrainIT {
         return review(adapter, from, to, false);
     }
 
+    /**
+     * A review that got a decision: on this shared 2-core machine (load average above 10) a review
+     * sometimes misses the hook's 900 ms budget and fails open; the HPA would simply ask again, as this does.
+     */
     private static JsonNode review(AdapterJar adapter, int from, int to, boolean dryRun) throws Exception {
-        JsonNode response = post(adapter, from, to, dryRun);
-        assertThat(response.path("status").path("message").asText()).doesNotContain("hook failed");
-        return response;
+        JsonNode[] response = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            response[0] = post(adapter, from, to, dryRun);
+            return !response[0].path("status").path("message").asText().contains("hook failed");
+        });
+        return response[0];
     }
 
     /** The AdmissionReview's response, whatever it says. */
