@@ -41,12 +41,13 @@ import java.util.concurrent.Future;
  * API or broker call), then StatefulSet and Deployment 50 -> 45 as dry runs (every read, no write), then
  * real 50 -> 45 / 45 -> 50 alternated (drain 5 victims: annotations and cancel_consumer; then undo).
  *
- * <p>Usage: {@code bench/run.sh webhook [pods=50] [reviews=100] [warmup=10]}.
+ * <p>Usage: {@code bench/run.sh webhook [pods=50] [reviews=100] [warmup=10] [pauseMillis=250]}.
  */
 public final class WebhookBench {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String QUEUE = "i7-hook-bench";
+    static long pauseMillis;
     /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
     static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
@@ -54,8 +55,11 @@ public final class WebhookBench {
         int pods = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int reviews = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        // An HPA reviews each workload every 15 s; back to back, the reviews' remote-control
+        // broadcasts (each wakes all 50 workers) load this machine themselves. 0 = back to back.
+        pauseMillis = args.length > 3 ? Long.parseLong(args[3]) : 250;
         System.out.println("# webhook: " + pods + " pods per workload, " + reviews + " reviews per series after "
-                + warmup + " warm-up; " + BenchStats.machine());
+                + warmup + " warm-up, " + pauseMillis + " ms between reviews; " + BenchStats.machine());
 
         // The mock server logs every request at INFO: that would be time on the API server's side.
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -122,6 +126,7 @@ public final class WebhookBench {
             long start = System.nanoTime();
             JsonNode response = post(http, adapter, review.body(i + warmup));
             double ms = (System.nanoTime() - start) / 1e6;
+            Thread.sleep(pauseMillis);
             if (i >= 0) {
                 millis[i] = ms;
                 allowed += response.path("allowed").asBoolean() ? 1 : 0;
