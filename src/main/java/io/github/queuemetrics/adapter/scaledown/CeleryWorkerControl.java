@@ -18,7 +18,8 @@ import java.util.Optional;
  * worker tracker's heartbeats, and for a worker without them (started with
  * {@code --without-heartbeat}, or not heard yet) from a {@code ping} addressed to it: a busy worker
  * must never read as gone, or the scale-down would be let through. The control client is the hook's own (its own reply queue), so
- * a review never waits for the poller's broadcasts.
+ * a review never waits for the poller's broadcasts. When each running task started comes from
+ * {@link CeleryTaskStarts} (not {@code time_start}: a monotonic clock).
  */
 public final class CeleryWorkerControl implements WorkerControl, AutoCloseable {
 
@@ -28,11 +29,13 @@ public final class CeleryWorkerControl implements WorkerControl, AutoCloseable {
     private final CeleryControl control;
     private final CeleryWorkerRegistry registry;
     private final Clock clock;
+    private final CeleryTaskStarts starts;
 
     public CeleryWorkerControl(CeleryControl control, CeleryWorkerRegistry registry, Clock clock) {
         this.control = control;
         this.registry = registry;
         this.clock = clock;
+        this.starts = new CeleryTaskStarts(registry);
     }
 
     @Override
@@ -80,9 +83,12 @@ public final class CeleryWorkerControl implements WorkerControl, AutoCloseable {
             if (!active.containsKey(worker) || !reserved.containsKey(worker)) {
                 continue; // no answer: its load is unknown
             }
+            List<TaskInfo> tasks = active.get(worker);
+            Map<String, java.time.Instant> started = starts.running(worker,
+                    tasks.stream().map(TaskInfo::id).toList(), clock.instant());
             List<RunningTask> running = new ArrayList<>();
-            for (TaskInfo task : active.get(worker)) {
-                running.add(new RunningTask(task.name(), task.id()));
+            for (TaskInfo task : tasks) {
+                running.add(new RunningTask(task.name(), task.id(), started.get(task.id())));
             }
             int prefetched = reserved.get(worker).size() + scheduled.getOrDefault(worker, List.of()).size();
             loads.put(worker, new WorkerLoad(running, prefetched));

@@ -31,6 +31,7 @@ public final class DeploymentReviewer {
     private final Executor background;
     private final DrainUndo undo;
     private final VictimDrain drain;
+    private final Clock clock;
 
     public DeploymentReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
                               ScaleDownMetrics metrics, Clock clock) {
@@ -38,6 +39,7 @@ public final class DeploymentReviewer {
         this.background = background;
         this.undo = new DrainUndo(cluster, marks, metrics);
         this.drain = new VictimDrain(cluster, drainTimeout, marks, metrics, clock);
+        this.clock = clock;
     }
 
     public Decision review(ScaleRequest request, Workload workload, WorkerControl workers) {
@@ -63,9 +65,10 @@ public final class DeploymentReviewer {
         }
         Map<String, WorkerLoad> loads = workers.loads(live.stream().map(workload::workerOf).toList());
         Map<String, Integer> costs = new LinkedHashMap<>();
+        java.time.Instant now = clock.instant();
         for (PodState pod : pods.values()) {
             costs.put(pod.name(), DeploymentVictims.cost(live.contains(pod.name()),
-                    loads.get(workload.workerOf(pod.name()))));
+                    loads.get(workload.workerOf(pod.name())), now));
         }
         Set<String> drained = pods.values().stream().filter(p -> p.drain().isPresent()).map(PodState::name)
                 .collect(Collectors.toSet());

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * The pod annotations that hold a drain: {@code queuemetrics.github.io/draining-since},
- * {@code .../drained-queues} and {@code .../drain-asked-at}.
+ * {@code .../drained-queues}, {@code .../drain-asked-at} and {@code .../drain-ended}.
  */
 public final class DrainAnnotations {
 
@@ -24,6 +24,12 @@ public final class DrainAnnotations {
 
     /** RFC 3339 time of the last review that asked for the pod to go. */
     public static final String ASKED = PREFIX + "drain-asked-at";
+
+    /**
+     * The {@link #SINCE} of the drain whose end was observed (once, by whichever replica saw it end):
+     * equal to {@code SINCE} while that drain lasts, stale (so ignored) once another drain starts.
+     */
+    public static final String ENDED = PREFIX + "drain-ended";
 
     /** The ReplicaSet controller deletes the pods with the lowest cost first (default 0). */
     public static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
@@ -46,7 +52,7 @@ public final class DrainAnnotations {
             List<String> names = queues == null || queues.isBlank() ? List.of()
                     : JSON.readValue(queues, new TypeReference<List<String>>() { });
             Instant asked = annotations.containsKey(ASKED) ? Instant.parse(annotations.get(ASKED)) : since;
-            return Optional.of(new DrainMark(since, names, asked));
+            return Optional.of(new DrainMark(since, names, asked, annotations.get(SINCE).equals(annotations.get(ENDED))));
         } catch (DateTimeParseException | java.io.IOException e) {
             return Optional.empty();
         }

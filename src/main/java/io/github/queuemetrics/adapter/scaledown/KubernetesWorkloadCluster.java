@@ -101,6 +101,11 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
         patchAnnotations(namespace, pod, new HashMap<>(DrainAnnotations.write(mark)));
     }
 
+    @Override
+    public void markDrainEnded(String namespace, String pod, DrainMark mark) {
+        patchAnnotations(namespace, pod, new HashMap<>(Map.of(DrainAnnotations.ENDED, mark.since().toString())));
+    }
+
     /**
      * Removes the annotations with a JSON patch computed from the pod as read (fabric8's edit): a
      * JSON merge patch with null values deletes them on a real API server, but fabric8's mock
@@ -118,6 +123,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
             p.getMetadata().getAnnotations().remove(DrainAnnotations.SINCE);
             p.getMetadata().getAnnotations().remove(DrainAnnotations.QUEUES);
             p.getMetadata().getAnnotations().remove(DrainAnnotations.ASKED);
+            p.getMetadata().getAnnotations().remove(DrainAnnotations.ENDED);
             // Only the value the hook sets: a cost someone else chose stays.
             p.getMetadata().getAnnotations().remove(DrainAnnotations.DELETION_COST,
                     Integer.toString(DrainAnnotations.VICTIM_DELETION_COST));

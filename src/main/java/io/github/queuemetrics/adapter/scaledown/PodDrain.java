@@ -59,6 +59,8 @@ final class PodDrain {
         final Instant since;
         final Instant deadline;
         final Set<String> queues = new LinkedHashSet<>();
+        /** The mark the pod had when the wait began (a scale-down's drain), if any. */
+        Optional<DrainMark> before = Optional.empty();
         Instant marked;
 
         Draining(String namespace, String pod, Workload workload, WorkerControl workers, Instant since,
@@ -80,6 +82,7 @@ final class PodDrain {
     private final DrainMarks marks;
     private final ScaleDownMetrics metrics;
     private final Clock clock;
+    private final DrainEnds ends;
 
     PodDrain(PodLookup pods, WorkloadCluster cluster, ScaleDownConfig config, Map<String, WorkerControl> workersBySource,
              DrainMarks marks, ScaleDownMetrics metrics, Clock clock) {
@@ -90,6 +93,7 @@ final class PodDrain {
         this.marks = marks;
         this.metrics = metrics;
         this.clock = clock;
+        this.ends = new DrainEnds(cluster, metrics);
     }
 
     /**
@@ -132,6 +136,7 @@ final class PodDrain {
         }
         Draining drain = new Draining(namespace, pod, workload, workers, since, deadline);
         mark.ifPresent(m -> drain.queues.addAll(m.queues()));
+        drain.before = mark;
         mark(drain, now, mark.isEmpty());
         return drain;
     }
@@ -149,6 +154,7 @@ final class PodDrain {
         }
         WorkerLoad load = drain.workers.loads(List.of(drain.worker)).get(drain.worker);
         if (load != null && load.idle()) {
+            ends.ended(drain.workload, drain.pod, drain.before, drain.since, now);
             return new Done(IDLE, drain.workload, "worker " + drain.worker + " of pod " + drain.pod
                     + " is idle after " + seconds(drain.since, now));
         }
@@ -157,6 +163,7 @@ final class PodDrain {
                     + " after " + seconds(drain.since, now) + "; stopped waiting (drainTimeout "
                     + config.drainTimeout() + " from the drain's start, or the caller's limit)";
             metrics.drainTimedOut(drain.workload);
+            ends.ended(drain.workload, drain.pod, drain.before, drain.since, now);
             event(drain, true, "PreStopDrainTimeout", message);
             return new Done(TIMEOUT, drain.workload, message);
         }

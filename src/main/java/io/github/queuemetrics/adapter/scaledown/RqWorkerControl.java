@@ -8,11 +8,14 @@ import io.github.queuemetrics.adapter.workers.rq.RqWorkerPoll;
 import io.github.queuemetrics.adapter.workers.rq.RqWorkerReader;
 import java.net.URI;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
@@ -75,17 +78,32 @@ public final class RqWorkerControl implements WorkerControl, AutoCloseable {
         // Nothing was stopped.
     }
 
+    /** Each running job with its {@code started_at} (the job hash, wall clock), in one more pipelined read. */
     @Override
     public Map<String, WorkerLoad> loads(List<String> workers) {
         RqWorkerPoll poll = read();
-        Map<String, WorkerLoad> loads = new LinkedHashMap<>();
-        for (String name : workers) {
-            Optional<RqWorkerInfo> info = poll.worker(name);
-            List<RunningTask> running = info.map(w -> w.currentJobs().stream()
-                    .map(id -> new RunningTask("job", id)).toList()).orElse(List.of());
-            loads.put(name, new WorkerLoad(running, 0));
+        Map<String, List<String>> jobsByWorker = new LinkedHashMap<>();
+        Map<String, Response<String>> startedAt = new HashMap<>();
+        try (AbstractPipeline p = redis.pipelined()) {
+            for (String name : workers) {
+                List<String> jobs = poll.worker(name).map(RqWorkerControl::jobIds).orElse(List.of());
+                jobsByWorker.put(name, jobs);
+                for (String job : jobs) {
+                    startedAt.computeIfAbsent(job, id -> p.hget("rq:job:" + id, "started_at"));
+                }
+            }
+            p.sync();
         }
+        Map<String, WorkerLoad> loads = new LinkedHashMap<>();
+        jobsByWorker.forEach((name, jobs) -> loads.put(name, new WorkerLoad(jobs.stream()
+                .map(id -> new RunningTask("job", id, RqWorkerInfo.parseTime(startedAt.get(id).get()))).toList(), 0)));
         return loads;
+    }
+
+    /** The job ids: rq master's executions are {@code <job_id>:<execution_id>}. */
+    private static List<String> jobIds(RqWorkerInfo worker) {
+        return worker.currentJobs().stream().map(j -> worker.executionsLayout() && j.lastIndexOf(':') > 0
+                ? j.substring(0, j.lastIndexOf(':')) : j).toList();
     }
 
     /** The reader keeps state between reads (workers that left recently): one read at a time. */

@@ -43,6 +43,7 @@ public final class ScaleDownModule implements AutoCloseable {
     private final Optional<Path> kubeconfig;
     private final WorkerDirectory workers;
     private final ScaleDownMetrics metrics;
+    private final MeterRegistry registry;
     private final ScaleDownService service;
     private final PreStopService preStop;
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -55,6 +56,7 @@ public final class ScaleDownModule implements AutoCloseable {
         this.kubeconfig = kubeconfig;
         this.workers = workers;
         this.metrics = new ScaleDownMetrics(registry);
+        this.registry = registry;
         ScaleDownConfig scaleDown = config.scaleDownHook().orElse(new ScaleDownConfig(
                 ScaleDownConfig.DEFAULT_DRAIN_TIMEOUT, ScaleDownConfig.DEFAULT_UNDO_AFTER, List.of()));
         this.service = new ScaleDownService(vertx, pool, scaleDown, metrics, ScaleDownService.ANSWER_WITHIN);
@@ -97,6 +99,8 @@ public final class ScaleDownModule implements AutoCloseable {
             startSweeping(client, new StaleDrainSweeper(cluster, scaleDown.get(), controls,
                     new DrainUndo(cluster, marks, metrics), Clock.systemUTC()), scaleDown.get());
             workers.drainingFrom(marks);
+            startReplicaGauges(new WorkloadReplicaGauges(registry, new WorkloadReplicaReader(client),
+                    scaleDown.get().workloads()));
             service.started(new ScaleDownService.Running(reviewer, deployments, controls));
             preStop.started(new PodDrain(new KubernetesPodLookup(client), cluster, scaleDown.get(), controls, marks,
                     metrics, Clock.systemUTC()));
@@ -128,6 +132,21 @@ public final class ScaleDownModule implements AutoCloseable {
             // Closed before the timer (in reverse): once the lease is released no pass starts.
             closeables.add(lease[0]);
         }
+    }
+
+    /** workload_replicas and workload_desired_replicas: now, then every 15 s, one refresh at a time. */
+    private void startReplicaGauges(WorkloadReplicaGauges gauges) {
+        AtomicBoolean refreshing = new AtomicBoolean();
+        Runnable pass = () -> {
+            if (refreshing.compareAndSet(false, true)) {
+                pool.executeBlocking(() -> {
+                    gauges.refresh();
+                    return null;
+                }, false).onComplete(done -> refreshing.set(false));
+            }
+        };
+        long timer = vertx.setPeriodic(1, WorkloadReplicaGauges.PERIOD.toMillis(), id -> pass.run());
+        closeLater(() -> vertx.cancelTimer(timer));
     }
 
     /**

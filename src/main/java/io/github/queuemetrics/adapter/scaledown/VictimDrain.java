@@ -32,6 +32,7 @@ final class VictimDrain {
     private final DrainMarks marks;
     private final ScaleDownMetrics metrics;
     private final Clock clock;
+    private final DrainEnds ends;
 
     VictimDrain(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, ScaleDownMetrics metrics,
                 Clock clock) {
@@ -40,6 +41,7 @@ final class VictimDrain {
         this.marks = marks;
         this.metrics = metrics;
         this.clock = clock;
+        this.ends = new DrainEnds(cluster, metrics);
     }
 
     /** The decision for removing {@code victims} (pod names; {@code pods} is what exists). */
@@ -87,6 +89,7 @@ final class VictimDrain {
             }
         }
         if (busy.isEmpty()) {
+            ended(request, workload, live, pods, now);
             return Decision.allow(ReviewMessages.allowed(request.workload(), from, to, live, holdNothing));
         }
         if (!now.isBefore(since.plus(drainTimeout))) {
@@ -95,6 +98,7 @@ final class VictimDrain {
             if (!request.dryRun()) {
                 event(request, true, "ScaleDownDrainTimeout", decision.message());
             }
+            ended(request, workload, live, pods, now);
             return decision;
         }
         return Decision.deny(ReviewMessages.denied(request.workload(), from, to, busy, since, drainTimeout, now,
@@ -126,6 +130,18 @@ final class VictimDrain {
             }
         }
         marks.draining(request.namespace(), pod, worker, request.workload(), since, now);
+    }
+
+    /** The scale-down that wanted the live victims is allowed: their drains end now (not for a dry run: it drained nothing). */
+    private void ended(ScaleRequest request, Workload workload, List<String> live, Map<String, PodState> pods,
+                       Instant now) {
+        if (request.dryRun()) {
+            return;
+        }
+        for (String pod : live) {
+            Optional<DrainMark> before = pods.get(pod).drain();
+            ends.ended(workload, pod, before, before.map(DrainMark::since).orElse(now), now);
+        }
     }
 
     /** An event on the workload; failing to record it does not change the decision. */

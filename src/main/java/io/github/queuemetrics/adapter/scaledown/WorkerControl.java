@@ -45,12 +45,18 @@ public interface WorkerControl {
     }
 
     /**
-     * A task a worker executes. (No run time: Celery's {@code time_start} is the worker host's
-     * monotonic clock, not comparable with ours.)
+     * A task a worker executes.
      *
-     * @param name the task name, e.g. tasks.sleep
-     * @param id   the task id
+     * @param name      the task name, e.g. tasks.sleep
+     * @param id        the task id
+     * @param startedAt wall-clock time it started, or the earliest time the adapter knows it ran
+     *                  (a lower bound of its run time, see {@link CeleryTaskStarts}); null when unknown
      */
-    record RunningTask(String name, String id) {
+    record RunningTask(String name, String id, java.time.Instant startedAt) {
+
+        /** A task whose start is unknown. */
+        public RunningTask(String name, String id) {
+            this(name, id, null);
+        }
     }
 }

@@ -30,6 +30,12 @@ public interface WorkloadCluster {
     /** Marks {@code pod} as draining: the mark's time and the queues its worker no longer consumes. */
     void markDraining(String namespace, String pod, DrainMark mark);
 
+    /**
+     * Records on {@code pod} that the duration of its drain {@code mark} was observed (the drain
+     * ended: its scale-down was allowed, or its pre-stop wait ended), so no replica observes it again.
+     */
+    void markDrainEnded(String namespace, String pod, DrainMark mark);
+
     /** Removes the drain mark of {@code pod}; a pod that is gone is not an error. */
     void clearDraining(String namespace, String pod);
 
@@ -71,10 +77,16 @@ public interface WorkloadCluster {
      * @param since     when the drain started: drainTimeout counts from here
      * @param queues    the queues the worker was made to stop consuming (they are given back on undo)
      * @param lastAsked the last review that asked for this pod to go: undoAfter counts from here
+     * @param ended     the drain's end was observed (its duration is in {@code adapter_drain_seconds})
      */
-    record DrainMark(Instant since, List<String> queues, Instant lastAsked) {
+    record DrainMark(Instant since, List<String> queues, Instant lastAsked, boolean ended) {
         public DrainMark {
             queues = List.copyOf(queues);
+        }
+
+        /** A drain whose end has not been observed. */
+        public DrainMark(Instant since, List<String> queues, Instant lastAsked) {
+            this(since, queues, lastAsked, false);
         }
 
         /** A drain asked for once, at {@code since}. */

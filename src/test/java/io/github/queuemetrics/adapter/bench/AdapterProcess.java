@@ -35,6 +35,12 @@ final class AdapterProcess implements AutoCloseable {
 
     /** Starts the jar and waits (up to {@code readyWithin}) until /readyz answers 200. */
     static AdapterProcess start(Path config, List<String> jvmFlags, Duration readyWithin) throws Exception {
+        return start(config, jvmFlags, List.of(), readyWithin);
+    }
+
+    /** As {@link #start(Path, List, Duration)} with {@code args} added to the adapter's command line. */
+    static AdapterProcess start(Path config, List<String> jvmFlags, List<String> args, Duration readyWithin)
+            throws Exception {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run `mvn -q -B package -DskipTests` first "
                     + "(bench/run.sh does)");
@@ -47,6 +53,7 @@ final class AdapterProcess implements AutoCloseable {
         command.addAll(List.of("-jar", JAR.toString(), "--config", config.toString(),
                 "--secure-port", Integer.toString(secure), "--management-port", Integer.toString(management),
                 "--authentication", "none"));
+        command.addAll(args);
         Path log = Files.createTempFile("qma-bench-adapter", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         AdapterProcess adapter = new AdapterProcess(process, secure, management, log);

@@ -100,10 +100,46 @@ class DeploymentReviewerTest {
     }
 
     @Test
+    void onePodWithOneTenMinuteTaskCostsMoreThanOneWithTwoFiveSecondTasks() {
+        WorkerLoad oneLong = new WorkerLoad(List.of(new RunningTask("t", "long", NOW.minusSeconds(600))), 0);
+        WorkerLoad twoShort = new WorkerLoad(List.of(new RunningTask("t", "s1", NOW.minusSeconds(5)),
+                new RunningTask("t", "s2", NOW.minusSeconds(5))), 0);
+        assertThat(DeploymentVictims.cost(true, oneLong, NOW)).isEqualTo(60 + 600);
+        assertThat(DeploymentVictims.cost(true, twoShort, NOW)).isEqualTo(2 * (60 + 5));
+        assertThat(DeploymentVictims.cost(true, oneLong, NOW)).isGreaterThan(DeploymentVictims.cost(true, twoShort, NOW));
+    }
+
+    @Test
+    void theReviewerDrainsThePodWithTwoShortTasksNotTheOneWithALongTask() {
+        workers.runs("celery@web-a", "tasks.sleep", "long", NOW.minusSeconds(600))
+                .runs("celery@web-b", "tasks.sleep", "s1", NOW.minusSeconds(5))
+                .runs("celery@web-b", "tasks.sleep", "s2", NOW.minusSeconds(5))
+                .runs("celery@web-c", "tasks.sleep", "c1", NOW.minusSeconds(900));
+
+        review(3, 2, false);
+
+        assertThat(cluster.writes).startsWith("cost web-b -1000000", "mark web-b [q]");
+    }
+
+    @Test
+    void runTimesAreCappedUnknownStartsCountTheBaseAndTheSumStaysAnInt32() {
+        assertThat(DeploymentVictims.cost(true, new WorkerLoad(List.of(new RunningTask("t", "1")), 3), NOW))
+                .isEqualTo(63);
+        // a start in the future (clock skew) counts as just started
+        assertThat(DeploymentVictims.cost(true, new WorkerLoad(List.of(new RunningTask("t", "1",
+                NOW.plusSeconds(30))), 0), NOW)).isEqualTo(60);
+        assertThat(DeploymentVictims.cost(true, new WorkerLoad(List.of(new RunningTask("t", "1",
+                Instant.EPOCH)), 0), NOW)).isEqualTo(60 + 86_400);
+        List<RunningTask> many = java.util.stream.IntStream.range(0, 30_000)
+                .mapToObj(i -> new RunningTask("t", "x" + i, Instant.EPOCH)).toList();
+        assertThat(DeploymentVictims.cost(true, new WorkerLoad(many, Integer.MAX_VALUE), NOW))
+                .isEqualTo(Integer.MAX_VALUE - 1);
+    }
+
+    @Test
     void costsAndChoice() {
-        assertThat(DeploymentVictims.cost(false, null)).isZero();
-        assertThat(DeploymentVictims.cost(true, null)).isEqualTo(Integer.MAX_VALUE);
-        assertThat(DeploymentVictims.cost(true, new WorkerLoad(List.of(new RunningTask("t", "1")), 3))).isEqualTo(13);
+        assertThat(DeploymentVictims.cost(false, null, NOW)).isZero();
+        assertThat(DeploymentVictims.cost(true, null, NOW)).isEqualTo(Integer.MAX_VALUE);
         Map<String, Integer> costs = new LinkedHashMap<>();
         costs.put("p-1", 20);
         costs.put("p-2", 3);

@@ -13,6 +13,8 @@ final class FakeCluster implements WorkloadCluster {
     DeploymentShape deployment;
     final Map<String, PodState> pods = new LinkedHashMap<>();
     final List<String> writes = new ArrayList<>();
+    /** Drains recorded as ended ({@link #markDrainEnded}), apart from {@link #writes}. */
+    final List<String> ended = new ArrayList<>();
     RuntimeException failWith;
     long delayMillis;
 
@@ -76,7 +78,17 @@ final class FakeCluster implements WorkloadCluster {
     public void markDraining(String namespace, String pod, DrainMark mark) {
         fail();
         writes.add("mark " + pod + " " + mark.queues());
-        marked(pod, mark);
+        // as a merge patch: the drain-ended annotation stays, and still matches while since does
+        boolean wasEnded = pods.get(pod).drain().map(m -> m.ended() && m.since().equals(mark.since())).orElse(false);
+        marked(pod, new DrainMark(mark.since(), mark.queues(), mark.lastAsked(), wasEnded));
+    }
+
+    @Override
+    public void markDrainEnded(String namespace, String pod, DrainMark mark) {
+        fail();
+        ended.add(pod + " " + mark.since());
+        pods.get(pod).drain().ifPresent(m -> marked(pod, new DrainMark(m.since(), m.queues(), m.lastAsked(),
+                m.since().equals(mark.since()))));
     }
 
     @Override

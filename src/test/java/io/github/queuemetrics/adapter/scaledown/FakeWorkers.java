@@ -26,8 +26,13 @@ final class FakeWorkers implements WorkerControl {
     }
 
     FakeWorkers runs(String worker, String task, String id) {
+        return runs(worker, task, id, null);
+    }
+
+    /** {@code startedAt} null: start unknown. */
+    FakeWorkers runs(String worker, String task, String id, java.time.Instant startedAt) {
         List<RunningTask> running = new ArrayList<>(loads.get(worker).running());
-        running.add(new RunningTask(task, id));
+        running.add(new RunningTask(task, id, startedAt));
         loads.put(worker, new WorkerLoad(running, loads.get(worker).prefetched()));
         return this;
     }

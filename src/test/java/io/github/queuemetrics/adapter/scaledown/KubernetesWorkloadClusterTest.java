@@ -48,10 +48,21 @@ class KubernetesWorkloadClusterTest {
         assertThat(client.pods().inNamespace("ns").withName("wk-4").get().getMetadata().getLabels())
                 .containsEntry("app", "wk"); // a merge patch: the rest of the pod is untouched
 
+        // the drain's end observed: read back by any replica, kept when the mark is written again
+        cluster.markDrainEnded("ns", "wk-4", mark);
+        assertThat(cluster.pods("ns", shape).get("wk-4").drain()).contains(new DrainMark(mark.since(), List.of("q"),
+                mark.lastAsked(), true));
+        cluster.markDraining("ns", "wk-4", mark);
+        assertThat(cluster.pods("ns", shape).get("wk-4").drain().orElseThrow().ended()).isTrue();
+        // a new drain (another since) is not ended
+        cluster.markDraining("ns", "wk-4", new DrainMark(Instant.parse("2026-12-01T23:00:00Z"), List.of("q")));
+        assertThat(cluster.pods("ns", shape).get("wk-4").drain().orElseThrow().ended()).isFalse();
+
         cluster.clearDraining("ns", "wk-4");
         assertThat(cluster.pods("ns", shape).get("wk-4").drain()).isEmpty();
         assertThat(client.pods().inNamespace("ns").withName("wk-4").get().getMetadata().getAnnotations())
-                .doesNotContainKeys(DrainAnnotations.SINCE, DrainAnnotations.QUEUES, DrainAnnotations.ASKED);
+                .doesNotContainKeys(DrainAnnotations.SINCE, DrainAnnotations.QUEUES, DrainAnnotations.ASKED,
+                        DrainAnnotations.ENDED);
         cluster.clearDraining("ns", "gone-0"); // not an error
 
         cluster.event("ns", "StatefulSet", "wk", true, "ScaleDownDrainTimeout", "allowed anyway");

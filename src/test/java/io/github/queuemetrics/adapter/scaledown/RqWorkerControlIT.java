@@ -31,10 +31,13 @@ class RqWorkerControlIT {
             assertThat(control.consumedQueues(WORKER)).contains(List.of()); // RQ: nothing to cancel
             assertThat(control.loads(List.of(WORKER)).get(WORKER).idle()).isTrue();
 
+            java.time.Instant enqueued = java.time.Instant.now();
             String job = RqWorker.enqueue(uri.toString(), QUEUE, 1, 4).get(0);
             await().atMost(Duration.ofSeconds(10)).until(() -> !control.loads(List.of(WORKER)).get(WORKER).idle());
-            assertThat(control.loads(List.of(WORKER)).get(WORKER).running())
-                    .containsExactly(new RunningTask("job", job));
+            List<RunningTask> running = control.loads(List.of(WORKER)).get(WORKER).running();
+            assertThat(running).extracting(RunningTask::id).containsExactly(job);
+            // started_at from the job hash: the wall-clock start, for the run-time-weighted cost
+            assertThat(running.get(0).startedAt()).isBetween(enqueued.minusSeconds(1), java.time.Instant.now());
             await().atMost(Duration.ofSeconds(15)).until(() -> control.loads(List.of(WORKER)).get(WORKER).idle());
 
             worker.close(); // warm shutdown: RQ removes its registration

@@ -120,6 +120,11 @@ public final class AdapterJar implements AutoCloseable {
         }
     }
 
+    /** SIGKILL: the adapter stops without any shutdown (no lease released, nothing undone). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();

@@ -59,6 +59,8 @@ public final class CeleryWorkerRegistry implements CeleryEventListener {
     /** What only the writer needs to order a worker's events; guarded by {@code this}. */
     private final Map<String, EventOrder> orders = new HashMap<>();
     private Instant lastPrune = Instant.MIN;
+    /** When running tasks started, for the scale-down hook's deletion cost. */
+    private final TaskStartTimes taskStarts = new TaskStartTimes();
 
     /** The writer's bookkeeping for one worker, by the worker's own clock. */
     private static final class EventOrder {
@@ -97,6 +99,11 @@ public final class CeleryWorkerRegistry implements CeleryEventListener {
         return Optional.ofNullable(states.get(nodename));
     }
 
+    /** When the task started, from its {@code task-started} event (the worker's wall clock), while it runs. */
+    public Optional<Instant> taskStarted(String uuid) {
+        return taskStarts.startedAt(uuid);
+    }
+
     /** Every worker still remembered (alive or not). */
     public List<CeleryWorkerState> workers() {
         return List.copyOf(states.values());
@@ -115,6 +122,7 @@ public final class CeleryWorkerRegistry implements CeleryEventListener {
             } else if (type.startsWith("task-") && WORKER_TASK_EVENTS.contains(type.substring("task-".length()))
                     && text(event, "uuid") != null) {
                 onTaskEvent(hostname, now);
+                recordTaskStart(type.substring("task-".length()), text(event, "uuid"), number(event, "timestamp"), now);
             }
         }
         if (!now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
@@ -165,6 +173,15 @@ public final class CeleryWorkerRegistry implements CeleryEventListener {
         } else if (w.online() && w.freq() != null) {
             states.put(hostname, new CeleryWorkerState(hostname, true, w.pid(), w.freq(), w.active(), w.processed(),
                     later(w.lastHeartbeat(), now), null, w.heartbeats()));
+        }
+    }
+
+    private void recordTaskStart(String subject, String uuid, double timestamp, Instant now) {
+        if ("started".equals(subject)) {
+            taskStarts.started(uuid, Double.isNaN(timestamp) ? now
+                    : Instant.ofEpochMilli(Math.round(timestamp * 1000)));
+        } else if (!"received".equals(subject)) {
+            taskStarts.ended(uuid);
         }
     }
 

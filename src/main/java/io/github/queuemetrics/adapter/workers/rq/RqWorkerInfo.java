@@ -125,7 +125,7 @@ public record RqWorkerInfo(
      * RQ writes UTC as {@code 2026-11-23T19:35:20.880237Z} ({@code utcformat}); older releases
      * wrote the same without the zone or with fewer fraction digits.
      */
-    static Instant parseTime(String value) {
+    public static Instant parseTime(String value) {
         if (value == null || value.isBlank()) {
             return null;
         }

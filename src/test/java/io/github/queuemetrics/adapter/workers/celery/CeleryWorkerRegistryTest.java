@@ -146,6 +146,28 @@ class CeleryWorkerRegistryTest {
     }
 
     @Test
+    void aRunningTaskKeepsItsStartTimeFromTheWorkersClockUntilItEnds() {
+        registry.onEvent(task("task-received", "long", 0));
+        assertThat(registry.taskStarted("long")).isEmpty();
+        registry.onEvent(task("task-started", "long", 1.5));
+        registry.onEvent(task("task-started", "short", 2));
+        assertThat(registry.taskStarted("long")).contains(Instant.ofEpochMilli(Math.round((WORKER_T0 + 1.5) * 1000)));
+        registry.onEvent(task("task-succeeded", "long", 600));
+        registry.onEvent(task("task-failed", "short", 601));
+        assertThat(registry.taskStarted("long")).isEmpty();
+        assertThat(registry.taskStarted("short")).isEmpty();
+    }
+
+    @Test
+    void startTimesAreBoundedWhenEndEventsAreLost() {
+        for (int i = 0; i <= TaskStartTimes.MAX_TASKS; i++) {
+            registry.onEvent(task("task-started", "t" + i, i));
+        }
+        assertThat(registry.taskStarted("t0")).isEmpty();
+        assertThat(registry.taskStarted("t" + TaskStartTimes.MAX_TASKS)).isPresent();
+    }
+
+    @Test
     void aTaskEventArrayFromTheWorkerIsASignOfLife() {
         registry.onEvent(heartbeat("worker-online", 0));
         clock.advance(Duration.ofSeconds(3));
