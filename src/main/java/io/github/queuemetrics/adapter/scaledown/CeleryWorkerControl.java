@@ -54,6 +54,12 @@ public final class CeleryWorkerControl implements WorkerControl, AutoCloseable {
         return Optional.ofNullable(control.activeQueues(List.of(worker), REPLY_TIMEOUT).get(worker));
     }
 
+    /** One {@code active_queues} addressed to all of them: it returns once they all answered. */
+    @Override
+    public Map<String, List<String>> consumedQueues(List<String> workers) {
+        return workers.isEmpty() ? Map.of() : control.activeQueues(workers, REPLY_TIMEOUT);
+    }
+
     @Override
     public void stopConsuming(String worker, List<String> queues) {
         for (String queue : queues) {

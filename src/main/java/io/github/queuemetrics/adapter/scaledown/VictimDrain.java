@@ -65,19 +65,20 @@ final class VictimDrain {
         Instant now = clock.instant();
         Instant since = now;
         List<String> answered = new ArrayList<>();
+        // All victims in one question; a worker that does not answer is not asked again in this
+        // review: every unanswered call costs a reply timeout of the second the answer has.
+        Map<String, List<String>> consumedByWorker = workers.consumedQueues(live.stream().map(workload::workerOf).toList());
         for (String pod : live) {
             Optional<DrainMark> mark = pods.get(pod).drain();
             if (mark.isPresent() && mark.get().since().isBefore(since)) {
                 since = mark.get().since();
             }
-            // A worker that does not answer is not asked again in this review: every unanswered
-            // call costs a reply timeout of the second the answer has.
-            Optional<List<String>> consumed = workers.consumedQueues(workload.workerOf(pod));
-            if (consumed.isPresent()) {
+            List<String> consumed = consumedByWorker.get(workload.workerOf(pod));
+            if (consumed != null) {
                 answered.add(workload.workerOf(pod));
             }
             if (!request.dryRun()) {
-                drain(request, workload, workers, pod, mark, consumed.orElse(List.of()), now);
+                drain(request, workload, workers, pod, mark, consumed == null ? List.of() : consumed, now);
             }
         }
         Map<String, WorkerLoad> loads = workers.loads(answered);

@@ -20,6 +20,19 @@ public interface WorkerControl {
     /** The queues the worker consumes now, or empty when it did not answer. */
     Optional<List<String>> consumedQueues(String worker);
 
+    /**
+     * The queues each worker consumes now; a worker that did not answer is absent. One question for
+     * all, where the broker allows it: a review asks every victim, and each round trip counts
+     * against the second the API server waits.
+     */
+    default Map<String, List<String>> consumedQueues(List<String> workers) {
+        Map<String, List<String>> consumed = new java.util.LinkedHashMap<>();
+        for (String worker : workers) {
+            consumedQueues(worker).ifPresent(queues -> consumed.put(worker, queues));
+        }
+        return consumed;
+    }
+
     /** Makes the worker stop taking tasks from {@code queues}; what it holds still runs. */
     void stopConsuming(String worker, List<String> queues);
 
