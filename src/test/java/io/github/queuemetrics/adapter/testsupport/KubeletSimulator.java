@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.queuemetrics.adapter.testsupport.SimulatedWorkload.Kind;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.function.Predicate;
 /**
  * The StatefulSet or ReplicaSet controller and the kubelet, for one workload in fabric8's mock API
  * server: every 500 ms it reads {@code spec.replicas} and makes the pods match, each pod a real
- * Celery worker named after it.
+ * worker process (Celery or RQ) named after it.
  *
  * <ul>
  *   <li>A new pod is created Running and not Ready, its worker started; it turns Ready when the
@@ -33,8 +34,9 @@ import java.util.function.Predicate;
  *       at or above N go. Deployment: pods {@code <name>-<n>}; the pods that go are ranked as the
  *       ReplicaSet does (ActivePodsWithRanks): not ready first, then the lowest
  *       {@code controller.kubernetes.io/pod-deletion-cost}, then the newest.</li>
- *   <li>A pod that goes gets SIGTERM (Celery's warm shutdown), SIGKILL after a 2 s grace period,
- *       then its Pod object is deleted. A task still running at the SIGKILL is lost: early ack.</li>
+ *   <li>A pod that goes gets SIGTERM (Celery's and RQ's warm shutdown), SIGKILL after a 2 s grace
+ *       period, then its Pod object is deleted. A task still running at the SIGKILL is lost
+ *       (Celery's early ack; RQ's job is left in its started registry).</li>
  * </ul>
  */
 public final class KubeletSimulator implements AutoCloseable {
@@ -45,11 +47,11 @@ public final class KubeletSimulator implements AutoCloseable {
     private static final class Slot {
         final String name;
         final int serial;
-        final CompletableFuture<CeleryWorker> worker;
+        final CompletableFuture<PythonProcess> worker;
         volatile boolean terminating;
         volatile boolean ready;
 
-        Slot(String name, int serial, CompletableFuture<CeleryWorker> worker) {
+        Slot(String name, int serial, CompletableFuture<PythonProcess> worker) {
             this.name = name;
             this.serial = serial;
             this.worker = worker;
@@ -62,18 +64,22 @@ public final class KubeletSimulator implements AutoCloseable {
 
     private final KubernetesClient client;
     private final SimulatedWorkload workload;
-    private final Function<String, CeleryWorker> startWorker;
+    /** A pod removed: when it got SIGTERM, and whether it needed the SIGKILL. */
+    public record Removal(String pod, Instant sigterm, boolean sigkilled) {
+    }
+
+    private final Function<String, PythonProcess> startWorker;
     private final Predicate<String> readinessProbe;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicInteger serials = new AtomicInteger();
-    private final List<String> sigkilled = new CopyOnWriteArrayList<>();
+    private final List<Removal> removals = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(daemon("kubelet"));
     private final ExecutorService work = Executors.newCachedThreadPool(daemon("kubelet-pod"));
 
     /** {@code startWorker} starts the worker of a pod (given its name) and returns once it is ready. */
     public KubeletSimulator(KubernetesClient client, SimulatedWorkload workload,
-                            Function<String, CeleryWorker> startWorker, Predicate<String> readinessProbe) {
+                            Function<String, PythonProcess> startWorker, Predicate<String> readinessProbe) {
         this.client = client;
         this.workload = workload;
         this.startWorker = startWorker;
@@ -87,7 +93,17 @@ public final class KubeletSimulator implements AutoCloseable {
 
     /** Pods whose worker got SIGKILL because it was still busy after the grace period. */
     public List<String> sigkilled() {
-        return List.copyOf(sigkilled);
+        return removals.stream().filter(Removal::sigkilled).map(Removal::pod).toList();
+    }
+
+    /** Every pod removed so far, in the order of their SIGTERM. */
+    public List<Removal> removals() {
+        return List.copyOf(removals);
+    }
+
+    /** scale.status.replicas: the pods that exist and are not terminating. */
+    public int statusReplicas() {
+        return (int) slots.values().stream().filter(s -> !s.terminating).count();
     }
 
     /** Failures of the simulation itself (a worker that did not start, an API call that failed). */
@@ -177,11 +193,11 @@ public final class KubeletSimulator implements AutoCloseable {
         client.pods().inNamespace(workload.namespace()).resource(new PodBuilder()
                 .withNewMetadata().withName(pod).withNamespace(workload.namespace()).addToLabels(workload.labels())
                 .endMetadata()
-                .withNewSpec().addNewContainer().withName("worker").withImage("celery-worker").endContainer()
+                .withNewSpec().addNewContainer().withName("worker").withImage("worker").endContainer()
                 .withTerminationGracePeriodSeconds(GRACE.toSeconds()).endSpec()
                 .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("False")
                 .endCondition().endStatus().build()).create();
-        CompletableFuture<CeleryWorker> worker = CompletableFuture.supplyAsync(() -> startWorker.apply(pod), work);
+        CompletableFuture<PythonProcess> worker = CompletableFuture.supplyAsync(() -> startWorker.apply(pod), work);
         worker.whenComplete((w, e) -> {
             if (e != null) {
                 errors.add(pod + ": the worker did not start: " + e);
@@ -194,12 +210,14 @@ public final class KubeletSimulator implements AutoCloseable {
         slot.terminating = true;
         work.execute(() -> {
             try {
-                CeleryWorker worker = slot.worker.join();
-                worker.process().terminate();
-                if (!worker.process().waitFor(GRACE)) {
-                    sigkilled.add(slot.name);
+                PythonProcess worker = slot.worker.join();
+                Instant sigterm = Instant.now();
+                worker.terminate();
+                boolean stopped = worker.waitFor(GRACE);
+                if (!stopped) {
                     worker.kill();
                 }
+                removals.add(new Removal(slot.name, sigterm, !stopped));
                 worker.close();
             } catch (RuntimeException e) {
                 errors.add(slot.name + ": " + e);
@@ -247,7 +265,7 @@ public final class KubeletSimulator implements AutoCloseable {
     public void close() {
         loop.shutdownNow();
         for (Slot slot : slots.values()) {
-            slot.worker.thenAccept(CeleryWorker::kill);
+            slot.worker.thenAccept(PythonProcess::kill);
         }
         work.shutdown();
         try {
@@ -256,7 +274,7 @@ public final class KubeletSimulator implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (Slot slot : slots.values()) {
-            slot.worker.thenAccept(CeleryWorker::kill);
+            slot.worker.thenAccept(PythonProcess::kill);
         }
     }
 }
