@@ -36,7 +36,8 @@ import redis.clients.jedis.Jedis;
  * webhook guarding the listed workloads) and, per workload, an HPA simulation ({@link HpaSyncLoop}:
  * AverageValue 5 outstanding tasks per pod, 1 to 4 replicas, {@link #BEHAVIOR}) and a kubelet
  * simulation ({@link KubeletSimulator}: a real Celery worker, {@code -c 1}, early ack, on RabbitMQ,
- * or a real RQ worker on Redis, per pod; SIGTERM, then SIGKILL after 2 s), all workloads at once.
+ * or a real RQ worker on Redis, per pod; SIGTERM, then SIGKILL after 2 s, 45 s for RQ, which
+ * needs a grace period over its longest job), all workloads at once.
  *
  * <p>One cycle: a burst of 20-25 short tasks (1-4 s) scales 1 -> 4; once the 4 workers run, 3-4
  * long ones (10-40 s) follow (after the burst, so prefetch does not queue a long task behind
@@ -68,7 +69,15 @@ public final class ScaleDownScenario {
     /** scaleUp: the defaults (4 pods or 100 % per 15 s); scaleDown: a 10 s window, 2 pods per 6 s. */
     public static final HpaBehavior BEHAVIOR = new HpaBehavior(null,
             Rules.of(WINDOW_SECONDS, null, Policy.pods(DOWN_PODS, DOWN_PERIOD_SECONDS)));
-    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * Over two of the longest tasks (40 s): a drained Celery victim (-c 1, prefetch 1, early ack) may
+     * run one task and hold a prefetched one that it still runs.
+     */
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(100);
+    /** Celery pods: 2 s, so a task still running at the removal is lost (early ack). */
+    public static final Duration CELERY_GRACE = Duration.ofSeconds(2);
+    /** RQ pods: more than the longest job (40 s), as the README's RQ guarantee requires. */
+    public static final Duration RQ_GRACE = Duration.ofSeconds(45);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -127,7 +136,8 @@ public final class ScaleDownScenario {
         workload.create(client, MIN);
         try (KubeletSimulator kubelet = new KubeletSimulator(client, workload,
                 pod -> startWorker(spec, pod, celeryBroker, redisUrl, taskLog),
-                pod -> adapter.probe("/probe/pod/" + namespace + "/" + pod).status() == 200).start()) {
+                pod -> adapter.probe("/probe/pod/" + namespace + "/" + pod).status() == 200)
+                .grace(spec.broker() == Broker.RQ ? RQ_GRACE : CELERY_GRACE).start()) {
             await().atMost(Duration.ofSeconds(90)).until(kubelet::settled);
             HpaSyncLoop hpa = new HpaSyncLoop(new HpaSimulator(HpaSimulator.TargetType.AVERAGE_VALUE, TARGET_MILLI,
                     MIN, MAX, MIN, BEHAVIOR), workload, client,

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * scale-down for a Celery StatefulSet, a Celery Deployment (RabbitMQ) and an RQ Deployment (Redis
  * DB 11), all guarded by the hook, and the control run, a Celery StatefulSet left out of
  * {@code scaleDown.workloads}, which must lose tasks: all four at once under one adapter, with an
- * HPA sync every 2 s. About 6 minutes on the shared 2-core machine.
+ * HPA sync every 2 s. About 6 minutes on the shared 2-core machine. Celery pods get a 2 s grace
+ * period, RQ pods 45 s (over the longest job, as RQ's guarantee requires).
  */
 @EnableKubernetesMockClient(crud = true)
 class ScaleDownScenarioIT {
@@ -65,6 +66,7 @@ class ScaleDownScenarioIT {
         soft.assertThat(control.sigkilled()).as(control.toString()).isNotEmpty();
         soft.assertThat(control.tasks().interrupted()).as(control.toString()).isNotEmpty();
         soft.assertThat(control.tasks().allFinishedOnce()).as(control.toString()).isFalse();
+        soft.assertThat(control.runningAtRemoval()).as(control.toString()).isNotEmpty();
         assertFollowsTheAlgorithm(soft, control);
         soft.assertAll();
     }
@@ -74,6 +76,9 @@ class ScaleDownScenarioIT {
         soft.assertThat(run.tasks().interrupted()).as(run.toString()).isEmpty();
         soft.assertThat(run.tasks().ranTwice()).as(run.toString()).isEmpty();
         soft.assertThat(run.tasks().allFinishedOnce()).as(run.toString()).isTrue();
+        // The hook's own guarantee, also for RQ whose 45 s grace would finish a job anyway: no pod got
+        // SIGTERM while running a task it had started before the scale-down was allowed.
+        soft.assertThat(run.runningAtRemoval()).as(run.toString()).isEmpty();
         // No assertion on SIGKILLs: an idle Celery worker's warm shutdown often takes over 2 s on this
         // loaded machine, and an idle worker loses nothing to the SIGKILL; a task lost shows above.
         // The hook had something to do: scale-downs came while long tasks ran on the pods that go.

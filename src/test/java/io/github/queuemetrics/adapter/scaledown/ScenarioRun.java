@@ -76,6 +76,36 @@ public record ScenarioRun(String name, TaskLedger.Summary tasks, List<Step> step
         return holds;
     }
 
+    /**
+     * Tasks running on a pod when it got SIGTERM that had started before the scale-down removing it
+     * was allowed: what the hook exists to prevent ("task id on pod"). A task a victim took after the
+     * allowed review (RQ cannot be told to stop) is not counted; its warm shutdown must finish it.
+     */
+    public List<String> runningAtRemoval() {
+        List<String> found = new ArrayList<>();
+        List<Step> downs = allowed(true);
+        for (Removal r : removals) {
+            Instant allowedAt = downs.stream().map(Step::at).filter(t -> !t.isAfter(r.sigterm().plusMillis(200)))
+                    .max(Instant::compareTo).orElse(null);
+            if (allowedAt == null) {
+                continue;
+            }
+            for (Map.Entry<String, TaskLedger.Start> e : starts.entrySet()) {
+                Double seconds = planned.get(e.getKey());
+                Instant start = e.getValue().at();
+                if (seconds != null && podOf(e.getValue()).equals(r.pod()) && start.isBefore(allowedAt)
+                        && start.plusMillis(Math.round(seconds * 1000)).isAfter(r.sigterm())) {
+                    found.add(e.getKey() + " on " + r.pod());
+                }
+            }
+        }
+        return found;
+    }
+
+    private static String podOf(TaskLedger.Start start) {
+        return start.worker().substring(start.worker().indexOf('@') + 1); // celery@<pod>, or <pod> (RQ)
+    }
+
     public Duration longestHold() {
         if (heldAtTheEnd() != null) {
             return Duration.ofDays(1);
@@ -92,8 +122,7 @@ public record ScenarioRun(String name, TaskLedger.Summary tasks, List<Step> step
     private Duration remaining(List<String> victims, Instant firstDenied, Instant allowed) {
         Duration longest = Duration.ZERO;
         for (Map.Entry<String, TaskLedger.Start> e : starts.entrySet()) {
-            String worker = e.getValue().worker();
-            String pod = worker.substring(worker.indexOf('@') + 1); // celery@<pod>, or <pod> (RQ)
+            String pod = podOf(e.getValue());
             Double seconds = planned.get(e.getKey());
             if (seconds == null || !victims.contains(pod) || !e.getValue().at().isBefore(allowed)) {
                 continue;
@@ -109,7 +138,8 @@ public record ScenarioRun(String name, TaskLedger.Summary tasks, List<Step> step
     public String toString() {
         return name + ": " + tasks + "; scale-ups " + allowed(false).size() + ", scale-downs "
                 + allowed(true).size() + ", denials " + denials() + ", held scale-downs " + holds().size()
-                + ", longest hold " + longestHold().toSeconds() + " s, SIGKILLed " + sigkilled() + ", took "
+                + ", longest hold " + longestHold().toSeconds() + " s, running at their pod's SIGTERM "
+                + runningAtRemoval() + ", SIGKILLed " + sigkilled() + ", took "
                 + took.toSeconds() + " s";
     }
 }

@@ -34,13 +34,16 @@ import java.util.function.Predicate;
  *       at or above N go. Deployment: pods {@code <name>-<n>}; the pods that go are ranked as the
  *       ReplicaSet does (ActivePodsWithRanks): not ready first, then the lowest
  *       {@code controller.kubernetes.io/pod-deletion-cost}, then the newest.</li>
- *   <li>A pod that goes gets SIGTERM (Celery's and RQ's warm shutdown), SIGKILL after a 2 s grace
- *       period, then its Pod object is deleted. A task still running at the SIGKILL is lost
+ *   <li>A pod that goes gets its {@code deletionTimestamp}, then SIGTERM (Celery's and RQ's warm shutdown), SIGKILL after its grace
+ *       period (2 s unless set), then its Pod object is deleted. A task still running at the SIGKILL is lost
  *       (Celery's early ack; RQ's job is left in its started registry).</li>
  * </ul>
  */
 public final class KubeletSimulator implements AutoCloseable {
 
+    /** Keeps a deleted Pod object (with its deletionTimestamp) until its worker stopped. */
+    static final String FINALIZER = "kubelet.simulation/containers";
+    /** terminationGracePeriodSeconds unless {@link #grace(Duration)} sets another. */
     public static final Duration GRACE = Duration.ofSeconds(2);
     static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
 
@@ -70,6 +73,7 @@ public final class KubeletSimulator implements AutoCloseable {
 
     private final Function<String, PythonProcess> startWorker;
     private final Predicate<String> readinessProbe;
+    private volatile Duration grace = GRACE;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicInteger serials = new AtomicInteger();
     private final List<Removal> removals = new CopyOnWriteArrayList<>();
@@ -84,6 +88,16 @@ public final class KubeletSimulator implements AutoCloseable {
         this.workload = workload;
         this.startWorker = startWorker;
         this.readinessProbe = readinessProbe;
+    }
+
+    /**
+     * The pods' terminationGracePeriodSeconds (default 2 s). RQ pods need more than the longest job:
+     * RQ cannot be told to stop taking jobs, so a victim may take one between the allowed review and
+     * its SIGTERM, and only a warm shutdown with enough grace finishes it (the README's RQ guarantee).
+     */
+    public KubeletSimulator grace(Duration grace) {
+        this.grace = grace;
+        return this;
     }
 
     public KubeletSimulator start() {
@@ -192,9 +206,10 @@ public final class KubeletSimulator implements AutoCloseable {
         int serial = serials.getAndIncrement();
         client.pods().inNamespace(workload.namespace()).resource(new PodBuilder()
                 .withNewMetadata().withName(pod).withNamespace(workload.namespace()).addToLabels(workload.labels())
+                .addToFinalizers(FINALIZER)
                 .endMetadata()
                 .withNewSpec().addNewContainer().withName("worker").withImage("worker").endContainer()
-                .withTerminationGracePeriodSeconds(GRACE.toSeconds()).endSpec()
+                .withTerminationGracePeriodSeconds(grace.toSeconds()).endSpec()
                 .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("False")
                 .endCondition().endStatus().build()).create();
         CompletableFuture<PythonProcess> worker = CompletableFuture.supplyAsync(() -> startWorker.apply(pod), work);
@@ -210,10 +225,15 @@ public final class KubeletSimulator implements AutoCloseable {
         slot.terminating = true;
         work.execute(() -> {
             try {
+                try {
+                    markDeleting(slot.name);
+                } catch (RuntimeException e) {
+                    errors.add(slot.name + ": deletionTimestamp: " + e); // the SIGTERM still goes
+                }
                 PythonProcess worker = slot.worker.join();
                 Instant sigterm = Instant.now();
                 worker.terminate();
-                boolean stopped = worker.waitFor(GRACE);
+                boolean stopped = worker.waitFor(grace);
                 if (!stopped) {
                     worker.kill();
                 }
@@ -223,12 +243,31 @@ public final class KubeletSimulator implements AutoCloseable {
                 errors.add(slot.name + ": " + e);
             } finally {
                 try {
-                    client.pods().inNamespace(workload.namespace()).withName(slot.name).delete();
+                    removeObject(slot.name);
                 } finally {
                     slots.remove(slot.name);
                 }
             }
         });
+    }
+
+    /**
+     * The controller's DELETE as the API server answers it: the pod stays, with
+     * {@code deletionTimestamp} set, until its containers stopped. fabric8's CRUD mock removes a pod
+     * at once unless it has finalizers, so every pod carries {@link #FINALIZER} until then. Readers
+     * such as the hook skip terminating pods.
+     */
+    void markDeleting(String pod) {
+        client.pods().inNamespace(workload.namespace()).withName(pod).delete();
+    }
+
+    /** The containers stopped: the finalizer goes, and with it the Pod object. */
+    void removeObject(String pod) {
+        client.pods().inNamespace(workload.namespace()).withName(pod).edit(p -> {
+            p.getMetadata().setFinalizers(new ArrayList<>());
+            return p;
+        });
+        client.pods().inNamespace(workload.namespace()).withName(pod).delete();
     }
 
     /** Ready follows the readiness probe once the worker started. */

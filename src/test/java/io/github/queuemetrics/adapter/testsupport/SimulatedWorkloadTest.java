@@ -42,6 +42,19 @@ class SimulatedWorkloadTest {
     }
 
     @Test
+    void aPodThatGoesKeepsItsObjectWithADeletionTimestampAsTheApiServerDoes() {
+        SimulatedWorkload w = new SimulatedWorkload(Kind.DEPLOYMENT, "ns", "d");
+        client.pods().inNamespace("ns").resource(new PodBuilder().withNewMetadata().withName("d-0").withNamespace("ns")
+                .addToLabels(w.labels()).addToFinalizers(KubeletSimulator.FINALIZER).endMetadata().build()).create();
+        KubeletSimulator kubelet = new KubeletSimulator(client, w, pod -> null, pod -> true);
+        kubelet.markDeleting("d-0");
+        assertThat(w.pods(client)).singleElement()
+                .satisfies(p -> assertThat(p.getMetadata().getDeletionTimestamp()).isNotNull());
+        kubelet.removeObject("d-0");
+        assertThat(w.pods(client)).isEmpty();
+    }
+
+    @Test
     void aDeletionCostThatIsNotAnInt32CountsAsZero() {
         assertThat(KubeletSimulator.deletionCost(pod("-1000000"))).isEqualTo(-1000000);
         assertThat(KubeletSimulator.deletionCost(pod("+1"))).isZero();
