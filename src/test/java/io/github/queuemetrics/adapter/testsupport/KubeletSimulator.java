@@ -45,7 +45,6 @@ public final class KubeletSimulator implements AutoCloseable {
     static final String FINALIZER = "kubelet.simulation/containers";
     /** terminationGracePeriodSeconds unless {@link #grace(Duration)} sets another. */
     public static final Duration GRACE = Duration.ofSeconds(2);
-    static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
 
     private static final class Slot {
         final String name;
@@ -181,25 +180,9 @@ public final class KubeletSimulator implements AutoCloseable {
         Map<String, Pod> pods = new ConcurrentHashMap<>();
         workload.pods(client).forEach(p -> pods.put(p.getMetadata().getName(), p));
         live.sort(Comparator.<Slot, Boolean>comparing(s -> s.ready)
-                .thenComparingInt(s -> deletionCost(pods.get(s.name)))
+                .thenComparingInt(s -> SimulatedWorkload.deletionCost(pods.get(s.name)))
                 .thenComparing(Comparator.comparingInt((Slot s) -> s.serial).reversed()));
         live.subList(0, live.size() - want).forEach(this::terminate);
-    }
-
-    /** GetDeletionCostFromPodAnnotations: an int32, anything else counts as 0. */
-    static int deletionCost(Pod pod) {
-        if (pod == null || pod.getMetadata().getAnnotations() == null) {
-            return 0;
-        }
-        String value = pod.getMetadata().getAnnotations().get(DELETION_COST);
-        if (value == null || !value.matches("-?(0|[1-9][0-9]*)")) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private void launch(String pod) {

@@ -56,17 +56,17 @@ class SimulatedWorkloadTest {
 
     @Test
     void aDeletionCostThatIsNotAnInt32CountsAsZero() {
-        assertThat(KubeletSimulator.deletionCost(pod("-1000000"))).isEqualTo(-1000000);
-        assertThat(KubeletSimulator.deletionCost(pod("+1"))).isZero();
-        assertThat(KubeletSimulator.deletionCost(pod("007"))).isZero();
-        assertThat(KubeletSimulator.deletionCost(pod("3000000000"))).isZero();
-        assertThat(KubeletSimulator.deletionCost(pod(null))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod("-1000000"))).isEqualTo(-1000000);
+        assertThat(SimulatedWorkload.deletionCost(pod("+1"))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod("007"))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod("3000000000"))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod(null))).isZero();
     }
 
     private static Pod pod(String cost) {
         PodBuilder b = new PodBuilder().withNewMetadata().withName("p").endMetadata();
         if (cost != null) {
-            b.editMetadata().addToAnnotations(KubeletSimulator.DELETION_COST, cost).endMetadata();
+            b.editMetadata().addToAnnotations(SimulatedWorkload.DELETION_COST, cost).endMetadata();
         }
         return b.build();
     }
