@@ -9,9 +9,10 @@ Configured from the environment so one file serves both brokers and both ack mod
                              the worker then answers no broadcast
   CELERY_TRANSPORT_OPTIONS   JSON object for broker_transport_options, e.g.
                              {"global_keyprefix": "app1:", "sep": ":", "priority_steps": [0, 5]}
-  TASK_LOG                   a file: tasks.sleep appends "start <id> <worker>" before it sleeps and
-                             "finish <id> <worker>" after, so a test can tell a task that was
-                             interrupted (started, never finished) from one that ran twice
+  TASK_LOG                   a file: tasks.sleep appends "start <id> <worker> <unix time>" before it
+                             sleeps and "finish <id> <worker> <unix time>" after, so a test can tell
+                             a task that was interrupted (started, never finished) from one that ran
+                             twice, and when it ran
 """
 import json
 import os
@@ -39,7 +40,7 @@ def _record(event, request):
     if path:
         # One short write in append mode: lines of concurrent workers do not interleave.
         with open(path, "a") as log:
-            log.write("%s %s %s\n" % (event, request.id, request.hostname))
+            log.write("%s %s %s %.3f\n" % (event, request.id, request.hostname, time.time()))
 
 
 @app.task(name="tasks.sleep", bind=True)

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -51,6 +52,7 @@ public final class HpaSyncLoop implements AutoCloseable {
         return t;
     });
     private final long startNanos = System.nanoTime();
+    private volatile IntSupplier statusReplicas;
 
     /**
      * {@code metric} reads the metric's value (it throws when the API answers an error: the HPA
@@ -64,6 +66,15 @@ public final class HpaSyncLoop implements AutoCloseable {
         this.metric = metric;
         this.webhook = webhook;
         this.period = period;
+    }
+
+    /**
+     * Where scale.status.replicas comes from (the controller counts its pods that are not
+     * terminating); by default the pods the API server lists.
+     */
+    public HpaSyncLoop statusReplicas(IntSupplier supplier) {
+        this.statusReplicas = supplier;
+        return this;
     }
 
     public HpaSyncLoop start() {
@@ -83,9 +94,10 @@ public final class HpaSyncLoop implements AutoCloseable {
     private void sync() {
         try {
             int current = workload.replicas(client);
-            hpa.scaledTo(current); // currentReplicas is scale.spec.replicas
+            hpa.observe(current); // currentReplicas is scale.spec.replicas
             List<Pod> pods = workload.pods(client);
             int ready = (int) pods.stream().filter(SimulatedWorkload::ready).count();
+            int status = statusReplicas == null ? pods.size() : statusReplicas.getAsInt();
             double value;
             HpaSimulator.Fetch fetch;
             try {
@@ -95,8 +107,8 @@ public final class HpaSyncLoop implements AutoCloseable {
                 value = Double.NaN;
                 fetch = new HpaSimulator.Failure(e.getMessage());
             }
-            long nowSecond = (System.nanoTime() - startNanos) / 1_000_000_000L;
-            int desired = hpa.propose(nowSecond, fetch, pods.size(), ready);
+            double now = seconds();
+            int desired = hpa.propose(now, fetch, status, pods.size(), ready);
             if (desired == current) {
                 steps.add(new Step(Instant.now(), value, current, desired, Outcome.UNCHANGED, hpa.lastCondition()));
                 return;
@@ -106,7 +118,7 @@ public final class HpaSyncLoop implements AutoCloseable {
             String message = response.path("status").path("message").asText();
             if (response.path("allowed").asBoolean()) {
                 workload.scale(client, desired);
-                hpa.scaledTo(desired);
+                hpa.scaled(seconds(), current, desired); // storeScaleEvent: after the update
                 steps.add(new Step(Instant.now(), value, current, desired, Outcome.ALLOWED, message));
             } else {
                 steps.add(new Step(Instant.now(), value, current, desired, Outcome.DENIED, message));
@@ -114,6 +126,10 @@ public final class HpaSyncLoop implements AutoCloseable {
         } catch (Exception | AssertionError e) {
             errors.add(Instant.now() + " sync: " + e);
         }
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - startNanos) / 1e9;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.queuemetrics.adapter.testsupport.SimulatedWorkload.Kind;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +24,7 @@ import java.util.function.Predicate;
 /**
  * The StatefulSet or ReplicaSet controller and the kubelet, for one workload in fabric8's mock API
  * server: every 500 ms it reads {@code spec.replicas} and makes the pods match, each pod a real
- * Celery worker named after it.
+ * worker process (Celery or RQ) named after it.
  *
  * <ul>
  *   <li>A new pod is created Running and not Ready, its worker started; it turns Ready when the
@@ -33,23 +34,26 @@ import java.util.function.Predicate;
  *       at or above N go. Deployment: pods {@code <name>-<n>}; the pods that go are ranked as the
  *       ReplicaSet does (ActivePodsWithRanks): not ready first, then the lowest
  *       {@code controller.kubernetes.io/pod-deletion-cost}, then the newest.</li>
- *   <li>A pod that goes gets SIGTERM (Celery's warm shutdown), SIGKILL after a 2 s grace period,
- *       then its Pod object is deleted. A task still running at the SIGKILL is lost: early ack.</li>
+ *   <li>A pod that goes gets its {@code deletionTimestamp}, then SIGTERM (Celery's and RQ's warm shutdown), SIGKILL after its grace
+ *       period (2 s unless set), then its Pod object is deleted. A task still running at the SIGKILL is lost
+ *       (Celery's early ack; RQ's job is left in its started registry).</li>
  * </ul>
  */
 public final class KubeletSimulator implements AutoCloseable {
 
+    /** Keeps a deleted Pod object (with its deletionTimestamp) until its worker stopped. */
+    static final String FINALIZER = "kubelet.simulation/containers";
+    /** terminationGracePeriodSeconds unless {@link #grace(Duration)} sets another. */
     public static final Duration GRACE = Duration.ofSeconds(2);
-    static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
 
     private static final class Slot {
         final String name;
         final int serial;
-        final CompletableFuture<CeleryWorker> worker;
+        final CompletableFuture<PythonProcess> worker;
         volatile boolean terminating;
         volatile boolean ready;
 
-        Slot(String name, int serial, CompletableFuture<CeleryWorker> worker) {
+        Slot(String name, int serial, CompletableFuture<PythonProcess> worker) {
             this.name = name;
             this.serial = serial;
             this.worker = worker;
@@ -62,22 +66,37 @@ public final class KubeletSimulator implements AutoCloseable {
 
     private final KubernetesClient client;
     private final SimulatedWorkload workload;
-    private final Function<String, CeleryWorker> startWorker;
+    /** A pod removed: when it got SIGTERM, and whether it needed the SIGKILL. */
+    public record Removal(String pod, Instant sigterm, boolean sigkilled) {
+    }
+
+    private final Function<String, PythonProcess> startWorker;
     private final Predicate<String> readinessProbe;
+    private volatile Duration grace = GRACE;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicInteger serials = new AtomicInteger();
-    private final List<String> sigkilled = new CopyOnWriteArrayList<>();
+    private final List<Removal> removals = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(daemon("kubelet"));
     private final ExecutorService work = Executors.newCachedThreadPool(daemon("kubelet-pod"));
 
     /** {@code startWorker} starts the worker of a pod (given its name) and returns once it is ready. */
     public KubeletSimulator(KubernetesClient client, SimulatedWorkload workload,
-                            Function<String, CeleryWorker> startWorker, Predicate<String> readinessProbe) {
+                            Function<String, PythonProcess> startWorker, Predicate<String> readinessProbe) {
         this.client = client;
         this.workload = workload;
         this.startWorker = startWorker;
         this.readinessProbe = readinessProbe;
+    }
+
+    /**
+     * The pods' terminationGracePeriodSeconds (default 2 s). RQ pods need more than the longest job:
+     * RQ cannot be told to stop taking jobs, so a victim may take one between the allowed review and
+     * its SIGTERM, and only a warm shutdown with enough grace finishes it (the README's RQ guarantee).
+     */
+    public KubeletSimulator grace(Duration grace) {
+        this.grace = grace;
+        return this;
     }
 
     public KubeletSimulator start() {
@@ -87,7 +106,17 @@ public final class KubeletSimulator implements AutoCloseable {
 
     /** Pods whose worker got SIGKILL because it was still busy after the grace period. */
     public List<String> sigkilled() {
-        return List.copyOf(sigkilled);
+        return removals.stream().filter(Removal::sigkilled).map(Removal::pod).toList();
+    }
+
+    /** Every pod removed so far, in the order of their SIGTERM. */
+    public List<Removal> removals() {
+        return List.copyOf(removals);
+    }
+
+    /** scale.status.replicas: the pods that exist and are not terminating. */
+    public int statusReplicas() {
+        return (int) slots.values().stream().filter(s -> !s.terminating).count();
     }
 
     /** Failures of the simulation itself (a worker that did not start, an API call that failed). */
@@ -151,37 +180,22 @@ public final class KubeletSimulator implements AutoCloseable {
         Map<String, Pod> pods = new ConcurrentHashMap<>();
         workload.pods(client).forEach(p -> pods.put(p.getMetadata().getName(), p));
         live.sort(Comparator.<Slot, Boolean>comparing(s -> s.ready)
-                .thenComparingInt(s -> deletionCost(pods.get(s.name)))
+                .thenComparingInt(s -> SimulatedWorkload.deletionCost(pods.get(s.name)))
                 .thenComparing(Comparator.comparingInt((Slot s) -> s.serial).reversed()));
         live.subList(0, live.size() - want).forEach(this::terminate);
-    }
-
-    /** GetDeletionCostFromPodAnnotations: an int32, anything else counts as 0. */
-    static int deletionCost(Pod pod) {
-        if (pod == null || pod.getMetadata().getAnnotations() == null) {
-            return 0;
-        }
-        String value = pod.getMetadata().getAnnotations().get(DELETION_COST);
-        if (value == null || !value.matches("-?(0|[1-9][0-9]*)")) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private void launch(String pod) {
         int serial = serials.getAndIncrement();
         client.pods().inNamespace(workload.namespace()).resource(new PodBuilder()
                 .withNewMetadata().withName(pod).withNamespace(workload.namespace()).addToLabels(workload.labels())
+                .addToFinalizers(FINALIZER)
                 .endMetadata()
-                .withNewSpec().addNewContainer().withName("worker").withImage("celery-worker").endContainer()
-                .withTerminationGracePeriodSeconds(GRACE.toSeconds()).endSpec()
+                .withNewSpec().addNewContainer().withName("worker").withImage("worker").endContainer()
+                .withTerminationGracePeriodSeconds(grace.toSeconds()).endSpec()
                 .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("False")
                 .endCondition().endStatus().build()).create();
-        CompletableFuture<CeleryWorker> worker = CompletableFuture.supplyAsync(() -> startWorker.apply(pod), work);
+        CompletableFuture<PythonProcess> worker = CompletableFuture.supplyAsync(() -> startWorker.apply(pod), work);
         worker.whenComplete((w, e) -> {
             if (e != null) {
                 errors.add(pod + ": the worker did not start: " + e);
@@ -194,23 +208,49 @@ public final class KubeletSimulator implements AutoCloseable {
         slot.terminating = true;
         work.execute(() -> {
             try {
-                CeleryWorker worker = slot.worker.join();
-                worker.process().terminate();
-                if (!worker.process().waitFor(GRACE)) {
-                    sigkilled.add(slot.name);
+                try {
+                    markDeleting(slot.name);
+                } catch (RuntimeException e) {
+                    errors.add(slot.name + ": deletionTimestamp: " + e); // the SIGTERM still goes
+                }
+                PythonProcess worker = slot.worker.join();
+                Instant sigterm = Instant.now();
+                worker.terminate();
+                boolean stopped = worker.waitFor(grace);
+                if (!stopped) {
                     worker.kill();
                 }
+                removals.add(new Removal(slot.name, sigterm, !stopped));
                 worker.close();
             } catch (RuntimeException e) {
                 errors.add(slot.name + ": " + e);
             } finally {
                 try {
-                    client.pods().inNamespace(workload.namespace()).withName(slot.name).delete();
+                    removeObject(slot.name);
                 } finally {
                     slots.remove(slot.name);
                 }
             }
         });
+    }
+
+    /**
+     * The controller's DELETE as the API server answers it: the pod stays, with
+     * {@code deletionTimestamp} set, until its containers stopped. fabric8's CRUD mock removes a pod
+     * at once unless it has finalizers, so every pod carries {@link #FINALIZER} until then. Readers
+     * such as the hook skip terminating pods.
+     */
+    void markDeleting(String pod) {
+        client.pods().inNamespace(workload.namespace()).withName(pod).delete();
+    }
+
+    /** The containers stopped: the finalizer goes, and with it the Pod object. */
+    void removeObject(String pod) {
+        client.pods().inNamespace(workload.namespace()).withName(pod).edit(p -> {
+            p.getMetadata().setFinalizers(new ArrayList<>());
+            return p;
+        });
+        client.pods().inNamespace(workload.namespace()).withName(pod).delete();
     }
 
     /** Ready follows the readiness probe once the worker started. */
@@ -247,7 +287,7 @@ public final class KubeletSimulator implements AutoCloseable {
     public void close() {
         loop.shutdownNow();
         for (Slot slot : slots.values()) {
-            slot.worker.thenAccept(CeleryWorker::kill);
+            slot.worker.thenAccept(PythonProcess::kill);
         }
         work.shutdown();
         try {
@@ -256,7 +296,7 @@ public final class KubeletSimulator implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (Slot slot : slots.values()) {
-            slot.worker.thenAccept(CeleryWorker::kill);
+            slot.worker.thenAccept(PythonProcess::kill);
         }
     }
 }

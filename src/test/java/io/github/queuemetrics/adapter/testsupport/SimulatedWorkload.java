@@ -37,6 +37,8 @@ public record SimulatedWorkload(Kind kind, String namespace, String name) {
         }
     }
 
+    static final String DELETION_COST = "controller.kubernetes.io/pod-deletion-cost";
+
     public Map<String, String> labels() {
         return Map.of("app", name);
     }
@@ -98,5 +100,21 @@ public record SimulatedWorkload(Kind kind, String namespace, String name) {
             }
         }
         return false;
+    }
+
+    /** GetDeletionCostFromPodAnnotations: an int32, anything else counts as 0. */
+    static int deletionCost(Pod pod) {
+        if (pod == null || pod.getMetadata().getAnnotations() == null) {
+            return 0;
+        }
+        String value = pod.getMetadata().getAnnotations().get(DELETION_COST);
+        if (value == null || !value.matches("-?(0|[1-9][0-9]*)")) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 }

@@ -42,18 +42,31 @@ class SimulatedWorkloadTest {
     }
 
     @Test
+    void aPodThatGoesKeepsItsObjectWithADeletionTimestampAsTheApiServerDoes() {
+        SimulatedWorkload w = new SimulatedWorkload(Kind.DEPLOYMENT, "ns", "d");
+        client.pods().inNamespace("ns").resource(new PodBuilder().withNewMetadata().withName("d-0").withNamespace("ns")
+                .addToLabels(w.labels()).addToFinalizers(KubeletSimulator.FINALIZER).endMetadata().build()).create();
+        KubeletSimulator kubelet = new KubeletSimulator(client, w, pod -> null, pod -> true);
+        kubelet.markDeleting("d-0");
+        assertThat(w.pods(client)).singleElement()
+                .satisfies(p -> assertThat(p.getMetadata().getDeletionTimestamp()).isNotNull());
+        kubelet.removeObject("d-0");
+        assertThat(w.pods(client)).isEmpty();
+    }
+
+    @Test
     void aDeletionCostThatIsNotAnInt32CountsAsZero() {
-        assertThat(KubeletSimulator.deletionCost(pod("-1000000"))).isEqualTo(-1000000);
-        assertThat(KubeletSimulator.deletionCost(pod("+1"))).isZero();
-        assertThat(KubeletSimulator.deletionCost(pod("007"))).isZero();
-        assertThat(KubeletSimulator.deletionCost(pod("3000000000"))).isZero();
-        assertThat(KubeletSimulator.deletionCost(pod(null))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod("-1000000"))).isEqualTo(-1000000);
+        assertThat(SimulatedWorkload.deletionCost(pod("+1"))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod("007"))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod("3000000000"))).isZero();
+        assertThat(SimulatedWorkload.deletionCost(pod(null))).isZero();
     }
 
     private static Pod pod(String cost) {
         PodBuilder b = new PodBuilder().withNewMetadata().withName("p").endMetadata();
         if (cost != null) {
-            b.editMetadata().addToAnnotations(KubeletSimulator.DELETION_COST, cost).endMetadata();
+            b.editMetadata().addToAnnotations(SimulatedWorkload.DELETION_COST, cost).endMetadata();
         }
         return b.build();
     }

@@ -4,20 +4,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What the workers' tasks wrote to {@code TASK_LOG} (adapter/workers/celery/tasks.py): a
- * "start ID WORKER" line before a task sleeps and "finish ID WORKER" after it. A task started and
- * never finished was interrupted (its worker was killed; under early ack it is lost).
+ * What the workers' tasks wrote to {@code TASK_LOG} (adapter/workers/celery/tasks.py and
+ * adapter/workers/rq/tasks.py): a "start ID WORKER UNIXTIME" line before a task sleeps and
+ * "finish ID WORKER UNIXTIME" after it. A task started and never finished was interrupted (its
+ * worker was killed; under early ack it is lost).
  */
 public final class TaskLedger {
 
-    /** The fate of the tasks enqueued: each finished exactly once, or not. */
-    /** {@code interrupted}: task id to the worker it started on (last). */
+    /**
+     * The fate of the tasks enqueued: each finished exactly once, or not. {@code interrupted}: task
+     * id to the worker it started on (last).
+     */
     public record Summary(int enqueued, int finishedOnce, Map<String, String> interrupted, List<String> neverStarted,
                           List<String> ranTwice) {
         public boolean allFinishedOnce() {
@@ -29,6 +33,10 @@ public final class TaskLedger {
             return enqueued + " enqueued, " + finishedOnce + " finished exactly once, interrupted " + interrupted
                     + ", never started " + neverStarted + ", ran twice " + ranTwice;
         }
+    }
+
+    /** A task's (last) start: on which worker, when. */
+    public record Start(String worker, Instant at) {
     }
 
     private final Path file;
@@ -77,6 +85,23 @@ public final class TaskLedger {
             }
         }
         return new Summary(enqueued.size(), once, interrupted, neverStarted, twice);
+    }
+
+    /** Each started task's last start. */
+    public Map<String, Start> starts() {
+        Map<String, Start> starts = new HashMap<>();
+        for (String line : lines()) {
+            String[] f = line.trim().split(" ");
+            if (f.length >= 4 && "start".equals(f[0])) {
+                try {
+                    long millis = Math.round(Double.parseDouble(f[3]) * 1000);
+                    starts.put(f[1], new Start(f[2], Instant.ofEpochMilli(millis)));
+                } catch (NumberFormatException e) {
+                    // a line cut by SIGKILL mid-write
+                }
+            }
+        }
+        return starts;
     }
 
     private List<String> lines() {
