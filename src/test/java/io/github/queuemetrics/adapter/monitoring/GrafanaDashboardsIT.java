@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.github.queuemetrics.adapter.monitoring.DashboardQueries.Query;
 import io.github.queuemetrics.adapter.testsupport.AdapterJar;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
 import io.github.queuemetrics.adapter.testsupport.PrometheusServer;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,11 +33,17 @@ import redis.clients.jedis.Jedis;
 /**
  * Every query of the Grafana dashboards, run against a real Prometheus (Debian's) scraping the
  * packaged adapter, which polls a RabbitMQ source and a Celery-on-Redis source, each with a real
- * Celery worker executing real tasks. Every query must be valid; every one must return data except
- * the {@link #HOOK_ONLY} targets, whose metrics the scale-down hook (not built yet) will export.
+ * Celery worker executing real tasks, and guards a StatefulSet and a Deployment (with their HPAs) in
+ * fabric8's mock API server, so the workload replica gauges have data. Every query must be valid; every one must return
+ * data except the {@link #HOOK_ONLY} targets, which count webhook reviews and drains (none happen here).
  */
 @Timeout(300)
+@EnableKubernetesMockClient(crud = true)
 class GrafanaDashboardsIT {
+
+    static KubernetesClient client;
+    private static final String NS = "workers";
+    private static final String WORKLOAD = "i8o-grafana-wk";
 
     private static final String VHOST = "i8-observe";
     private static final int REDIS_DB = 15;
@@ -39,12 +51,10 @@ class GrafanaDashboardsIT {
     private static final String REDIS_QUEUE = "i8o-grafana-redis";
 
     /**
-     * Targets ("dashboard uid / panel title / refId") whose metrics only the scale-down hook
-     * exports (grafana/README.md, "Metrics the scale-down hook exports"): checked valid, not for data.
+     * Targets ("dashboard uid / panel title / refId") whose metrics only webhook reviews and drains
+     * create (grafana/README.md, "Metrics the scale-down hook exports"): checked valid, not for data.
      */
     static final Set<String> HOOK_ONLY = Set.of(
-            "qma-queues / Outstanding tasks against the workload's replicas / B",
-            "qma-queues / Outstanding tasks against the workload's replicas / C",
             "qma-queues / Scale-down webhook decisions / A",
             "qma-queues / Drains by outcome / A",
             "qma-queues / Drain duration / A",
@@ -73,6 +83,7 @@ class GrafanaDashboardsIT {
                 .concurrency(2));
         redisWorker = CeleryWorker.start(CeleryWorker.Options.of(redisCelery, "i8o-redis@test", REDIS_QUEUE)
                 .concurrency(2));
+        guardedWorkloadsWithTheirHpas();
         adapter = AdapterJar.start(dir, """
                 pollInterval: 500ms
                 maxStaleness: 10s
@@ -88,7 +99,13 @@ class GrafanaDashboardsIT {
                     uri: %s
                     queues: [%s]
                     workers: celery
-                """.formatted(amqp, Brokers.rabbitManagementUri(), RABBIT_QUEUE, redis, REDIS_QUEUE));
+                scaleDown:
+                  workloads:
+                    - {kind: StatefulSet, namespace: %s, name: %s, source: rabbit}
+                    - {kind: Deployment, namespace: %s, name: %s, source: redis}
+                """.formatted(amqp, Brokers.rabbitManagementUri(), RABBIT_QUEUE, redis, REDIS_QUEUE, NS, WORKLOAD, NS,
+                WORKLOAD),
+                "--kubeconfig", kubeconfig().toString());
         prometheus = PrometheusServer.start(dir, "127.0.0.1:" + adapter.managementPort());
         // more tasks than slots, long enough that some wait, some are prefetched and some run while scraped
         CeleryWorker.enqueue(rabbitCelery, RABBIT_QUEUE, 8, 3, null);
@@ -98,6 +115,48 @@ class GrafanaDashboardsIT {
                 assertThat(scalar("min(count_over_time(queue_outstanding[15s]))"))
                         .as("scrapes of queue_outstanding; target %s", prometheus.targetHealth())
                         .isGreaterThanOrEqualTo(15));
+    }
+
+    /**
+     * What the workload panels show, per source: a StatefulSet on the RabbitMQ queue and a Deployment
+     * on the Redis one, 2 replicas running and 3 asked for, each with the HPA that scales it.
+     */
+    private static void guardedWorkloadsWithTheirHpas() {
+        client.apps().statefulSets().resource(new StatefulSetBuilder().withNewMetadata().withName(WORKLOAD)
+                .withNamespace(NS).endMetadata().withNewSpec().withReplicas(3).withNewSelector()
+                .addToMatchLabels("app", WORKLOAD).endSelector().endSpec().withNewStatus().withReplicas(2).endStatus()
+                .build()).create();
+        client.apps().deployments().resource(new DeploymentBuilder().withNewMetadata().withName(WORKLOAD)
+                .withNamespace(NS).endMetadata().withNewSpec().withReplicas(3).withNewSelector()
+                .addToMatchLabels("app", WORKLOAD).endSelector().endSpec().withNewStatus().withReplicas(2).endStatus()
+                .build()).create();
+        hpa("StatefulSet", "rabbit", RABBIT_QUEUE);
+        hpa("Deployment", "redis", REDIS_QUEUE);
+    }
+
+    private static void hpa(String kind, String source, String queue) {
+        client.autoscaling().v2().horizontalPodAutoscalers().resource(new HorizontalPodAutoscalerBuilder()
+                .withNewMetadata().withName(WORKLOAD + "-" + source).withNamespace(NS).endMetadata().withNewSpec()
+                .withMinReplicas(1).withMaxReplicas(4).withNewScaleTargetRef().withApiVersion("apps/v1")
+                .withKind(kind).withName(WORKLOAD).endScaleTargetRef().addNewMetric().withType("External")
+                .withNewExternal().withNewMetric().withName("queue_outstanding").withNewSelector()
+                .addToMatchLabels("source", source).addToMatchLabels("queue", queue).endSelector()
+                .endMetric().withNewTarget().withType("AverageValue").withNewAverageValue("5").endTarget()
+                .endExternal().endMetric().endSpec().build()).create();
+    }
+
+    /** A kubeconfig naming the mock API server, as the adapter's {@code --kubeconfig} reads it. */
+    private static Path kubeconfig() throws Exception {
+        Path file = dir.resolve("kubeconfig.yaml");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+                users: [{name: mock, user: {token: mock-token}}]
+                contexts: [{name: mock, context: {cluster: mock, user: mock}}]
+                current-context: mock
+                """.formatted(client.getConfiguration().getMasterUrl()));
+        return file;
     }
 
     @AfterAll

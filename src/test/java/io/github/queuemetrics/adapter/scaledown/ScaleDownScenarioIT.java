@@ -6,7 +6,6 @@ import static io.github.queuemetrics.adapter.scaledown.ScaleDownScenario.MAX;
 import static io.github.queuemetrics.adapter.scaledown.ScaleDownScenario.MIN;
 import static io.github.queuemetrics.adapter.scaledown.ScaleDownScenario.TARGET_MILLI;
 import static io.github.queuemetrics.adapter.scaledown.ScaleDownScenario.WINDOW_SECONDS;
-import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
