@@ -69,10 +69,15 @@ class RqSourceIT {
                 assertThat(value(running, q, QueueMetric.READY)).isEqualTo(5);
                 assertThat(value(running, q, QueueMetric.OUTSTANDING)).isEqualTo(6);
 
-                SourceSnapshot done = pollUntil(source, s -> value(s, q, QueueMetric.OUTSTANDING) == 0, 60);
-                assertThat(value(done, q, QueueMetric.READY)).isZero();
-                assertThat(value(done, q, QueueMetric.RUNNING)).isZero();
-                assertThat(value(done, q, QueueMetric.OLDEST_AGE_SECONDS)).isZero();
+                SourceSnapshot empty = pollUntil(source, s -> value(s, q, QueueMetric.OUTSTANDING) == 0, 60);
+                assertThat(value(empty, q, QueueMetric.READY)).isZero();
+                assertThat(value(empty, q, QueueMetric.RUNNING)).isZero();
+                assertThat(value(empty, q, QueueMetric.OLDEST_AGE_SECONDS)).isZero();
+                // The last job can leave the started registry a moment before its finished-registry
+                // entry is visible (a clean-clone CI run once read 5 of 6 at that poll): a later
+                // poll must count it; one that never does fails here.
+                SourceSnapshot done = pollUntil(source, s -> value(s, q, QueueMetric.COMPLETION_RATE)
+                        * Duration.between(first.takenAt(), s.takenAt()).toMillis() / 1000.0 > 5.99, 10);
                 double span = Duration.between(first.takenAt(), done.takenAt()).toMillis() / 1000.0;
                 assertThat(span).as("every poll is still inside the 60 s window").isLessThan(60);
                 // the window holds every poll: the rates are the totals over the span
