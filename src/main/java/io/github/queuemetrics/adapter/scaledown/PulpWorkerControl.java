@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Pulp workers, read live from Pulp's database (heartbeats and running tasks, one query) on the
@@ -26,7 +25,7 @@ import java.util.Optional;
  * {@code terminationGracePeriodSeconds} exceeds the longest task; else the kubelet's SIGKILL ends
  * it, and another worker marks it failed ("Worker has gone missing"), as without the hook.
  */
-public final class PulpWorkerControl implements WorkerControl, AutoCloseable {
+public final class PulpWorkerControl extends WaitOnlyWorkerControl implements AutoCloseable {
 
     /**
      * One review asks about every victim (alive, then loads): a read this young answers all of it in
@@ -56,22 +55,6 @@ public final class PulpWorkerControl implements WorkerControl, AutoCloseable {
     @Override
     public boolean alive(String worker) {
         return PulpWorkers.find(read(), worker).map(PulpWorker::alive).orElse(false);
-    }
-
-    /** Nothing to cancel: Pulp cannot stop one worker taking tasks. */
-    @Override
-    public Optional<List<String>> consumedQueues(String worker) {
-        return Optional.of(List.of());
-    }
-
-    @Override
-    public void stopConsuming(String worker, List<String> queues) {
-        // Pulp has no per-worker command; see the class comment.
-    }
-
-    @Override
-    public void resumeConsuming(String worker, List<String> queues) {
-        // Nothing was stopped.
     }
 
     /** A live worker's running task; a gone worker's task is not running anywhere (Pulp will fail it). */

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.Response;
@@ -30,7 +29,7 @@ import redis.clients.jedis.UnifiedJedis;
  * {@code terminationGracePeriodSeconds} exceeds the longest job (else it is killed at the end of
  * the grace period, as without the hook).
  */
-public final class RqWorkerControl implements WorkerControl, AutoCloseable {
+public final class RqWorkerControl extends WaitOnlyWorkerControl implements AutoCloseable {
 
     private final UnifiedJedis redis;
     private final RqWorkerReader reader;
@@ -60,22 +59,6 @@ public final class RqWorkerControl implements WorkerControl, AutoCloseable {
         RqWorkerPoll poll = read();
         return poll.worker(worker).map(w -> RqWorkerLiveness.assess(w, poll.suspended(), clock.instant(),
                 RqLivenessRules.DEFAULTS).status() != RqWorkerLiveness.Status.GONE).orElse(false);
-    }
-
-    /** Nothing to cancel: RQ cannot stop one worker taking jobs. */
-    @Override
-    public Optional<List<String>> consumedQueues(String worker) {
-        return Optional.of(List.of());
-    }
-
-    @Override
-    public void stopConsuming(String worker, List<String> queues) {
-        // RQ has no per-worker command; see the class comment.
-    }
-
-    @Override
-    public void resumeConsuming(String worker, List<String> queues) {
-        // Nothing was stopped.
     }
 
     /** Each running job with its {@code started_at} (the job hash, wall clock), in one more pipelined read. */
