@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the adapter's serving certificate with openssl alone, for `kubectl apply -k manifests/`:
+# Makes the adapter's serving certificate with openssl alone, for `kubectl apply -k manifests/certs`:
 #   ca.key, ca.crt    a CA of your own (kept if present, so a renewal keeps the caBundle); ca.key
 #                     never goes into the cluster: keep it, or delete it and re-run for a new CA
 #   tls.key, tls.crt  the serving certificate, signed by that CA, for the Service's DNS names:
@@ -15,7 +15,7 @@
 #   --days            serving certificate validity (default 365);  --ca-days  CA validity (default 3650)
 #   --force           replace an existing tls.crt/tls.key (default: refuse, so nothing is overwritten
 #                     by accident); the CA is always kept when present
-# Renewal: re-run with --force, then kubectl apply -k manifests/ again; the adapter picks up the new
+# Renewal: re-run with --force, then kubectl apply -k manifests/certs again; the adapter picks up the new
 # files from the Secret within a minute without a restart.
 set -euo pipefail
 

@@ -47,7 +47,7 @@ class CertScriptTest {
         run("--dir", dir.toString());
         X509Certificate ca = read(dir.resolve("ca.crt"));
         X509Certificate serving = read(dir.resolve("tls.crt"));
-        Service service = Kustomize.render(".").stream().filter(Service.class::isInstance).map(Service.class::cast)
+        Service service = Kustomize.render("certs").stream().filter(Service.class::isInstance).map(Service.class::cast)
                 .findFirst().orElseThrow();
         assertThat(dnsNames(serving)).containsExactlyInAnyOrderElementsOf(
                 serviceDnsNames(service.getMetadata().getName(), service.getMetadata().getNamespace()));
@@ -78,7 +78,7 @@ class CertScriptTest {
 
     @Test
     void theRenderedCaBundleVerifiesTheRenderedServingCertificate() throws Exception {
-        List<HasMetadata> all = Kustomize.render(".");
+        List<HasMetadata> all = Kustomize.render("certs");
         Secret serving = all.stream().filter(Secret.class::isInstance).map(Secret.class::cast)
                 .filter(s -> "kubernetes.io/tls".equals(s.getType())).findFirst().orElseThrow();
         APIService api = all.stream().filter(APIService.class::isInstance).map(APIService.class::cast).findFirst()

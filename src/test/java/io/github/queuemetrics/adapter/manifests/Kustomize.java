@@ -7,19 +7,20 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Renders the repository's kustomizations with {@code kubectl kustomize}, as {@code kubectl apply -k}
- * would, from a copy of {@code manifests/} prepared as a user prepares theirs: {@code base/brokers.env}
- * and {@code examples/brokers.env} from their {@code .example} files, the serving certificate from
- * {@code certs/make-certs.sh}. Files the developer made in the working copy (certificates, env files)
- * are not copied, so every run starts from what git holds.
+ * would, from copies of {@code manifests/} holding only what a clone of the repository holds (the
+ * files git tracks or would track; nothing git ignores, so no certificate or env file the developer
+ * made). {@link #freshCheckout()} is that copy as it comes; {@link #preparedManifests()} is prepared
+ * as the README's install prepares it: the serving certificate from {@code certs/make-certs.sh}.
+ * The secrets the user creates with kubectl are in {@link #USER_MADE}.
  */
 final class Kustomize {
 
@@ -28,15 +29,19 @@ final class Kustomize {
 
     static final Path REPO = Path.of(System.getProperty("user.dir"));
     static final Path MANIFESTS = REPO.resolve("manifests");
-    /** What {@code make-certs.sh} and the user write; never taken from the working copy. */
-    private static final List<String> GENERATED = List.of("certs/ca.crt", "certs/ca.key", "certs/tls.crt",
-            "certs/tls.key", "certs/ca.srl", "certs/tls.csr", "certs/tls.ext", "base/brokers.env", "examples/brokers.env");
 
+    /**
+     * The Secrets the install refers to but does not render, which the user creates with
+     * {@code kubectl create secret generic NAME --from-env-file=brokers.env} (README, "Install"), and
+     * the example file (relative to manifests/) whose keys they have.
+     */
+    static final Map<String, String> USER_MADE = Map.of(
+            "Secret/queue-metrics/queue-metrics-adapter-brokers", "base/brokers.env.example",
+            "Secret/workers/celery-broker", "examples/brokers.env.example");
+
+    private static Path fresh;
     private static Path prepared;
     private static final Map<String, List<HasMetadata>> RENDERED = new ConcurrentHashMap<>();
-
-    private Kustomize() {
-    }
 
     /** kubectl: {@code KUBECTL}, else /usr/bin/kubectl, else the PATH; a clear failure when there is none. */
     static String kubectl() {
@@ -60,24 +65,35 @@ final class Kustomize {
                 + "components and replacements (tested with 1.32; Debian 12's kubernetes-client 1.20 is too old).");
     }
 
-    /** A prepared copy of manifests/, made once per JVM (a certificate is made with openssl each time). */
+    /** A copy of manifests/ as a fresh clone has it (made once per JVM). */
+    static synchronized Path freshCheckout() {
+        if (fresh == null) {
+            fresh = copyOfWhatGitHolds();
+        }
+        return fresh;
+    }
+
+    /** A copy of manifests/ with the serving certificate made by make-certs.sh (once per JVM). */
     static synchronized Path preparedManifests() {
         if (prepared == null) {
-            try {
-                Path dir = Files.createTempDirectory("qma-manifests-").resolve("manifests");
-                copy(MANIFESTS, dir);
-                Files.copy(dir.resolve("base/brokers.env.example"), dir.resolve("base/brokers.env"));
-                Files.copy(dir.resolve("examples/brokers.env.example"), dir.resolve("examples/brokers.env"));
-                run(List.of("bash", dir.resolve("certs/make-certs.sh").toString()), dir);
-                prepared = dir;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            Path dir = copyOfWhatGitHolds();
+            run(List.of("bash", dir.resolve("certs/make-certs.sh").toString()), dir);
+            prepared = dir;
         }
         return prepared;
     }
 
-    /** Every object {@code kubectl kustomize manifests/<relative>} renders, in fabric8's model (cached). */
+    /** The keys a user-made Secret has: those of its example env file (comments and blanks skipped). */
+    static List<String> userMadeKeys(String secret) {
+        try {
+            return Files.readAllLines(MANIFESTS.resolve(USER_MADE.get(secret))).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).map(l -> l.substring(0, l.indexOf('='))).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every object {@code kubectl kustomize manifests/<relative>} renders after make-certs.sh, in fabric8's model (cached). */
     static List<HasMetadata> render(String relative) {
         return RENDERED.computeIfAbsent(relative, r -> parse(renderText(preparedManifests().resolve(r))));
     }
@@ -95,6 +111,11 @@ final class Kustomize {
             all.add((HasMetadata) parsed);
         }
         return all;
+    }
+
+    /** {@code kubectl kustomize manifests/<relative>} of a fresh clone, in fabric8's model. */
+    static List<HasMetadata> renderFresh(String relative) {
+        return parse(renderText(freshCheckout().resolve(relative)));
     }
 
     /** Runs a command in {@code dir}; its stdout, or an AssertionError with everything it said. */
@@ -124,20 +145,26 @@ final class Kustomize {
         }
     }
 
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path source : files.toList()) {
-                String relative = from.relativize(source).toString();
-                if (GENERATED.contains(relative)) {
-                    continue;
+    /**
+     * manifests/ as git lists it: tracked files and untracked ones git does not ignore (so a file
+     * added but not yet committed counts, a generated certificate does not).
+     */
+    static Path copyOfWhatGitHolds() {
+        try {
+            Path root = Files.createTempDirectory("qma-manifests-");
+            String listed = run(List.of("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z",
+                    "--", "manifests"), REPO);
+            for (String relative : listed.split("\0")) {
+                if (relative.isEmpty() || !Files.exists(REPO.resolve(relative))) {
+                    continue; // deleted in the working copy, not yet from the index
                 }
-                Path target = to.resolve(relative);
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-                }
+                Path target = root.resolve(relative);
+                Files.createDirectories(target.getParent());
+                Files.copy(REPO.resolve(relative), target, StandardCopyOption.COPY_ATTRIBUTES);
             }
+            return root.resolve("manifests");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -26,7 +26,7 @@ class MockServerApplyTest {
 
     @Test
     void theInstallAndTheExamplesAreCreatedReadUpdatedAndDeleted() {
-        for (String kustomization : List.of(".", "examples", "overlays/cert-manager")) {
+        for (String kustomization : List.of(".", "certs", "examples", "overlays/cert-manager")) {
             List<HasMetadata> objects = Kustomize.render(kustomization);
             for (HasMetadata o : objects) {
                 HasMetadata created = resource(o).createOr(existing -> existing.update());
@@ -47,7 +47,7 @@ class MockServerApplyTest {
                 .getSpec().getReplicas()).isEqualTo(3);
         assertThat(adapter.getSpec().getTemplate().getSpec().getContainers().get(0).getSecurityContext()
                 .getReadOnlyRootFilesystem()).isTrue();
-        for (HasMetadata o : Kustomize.render(".")) {
+        for (HasMetadata o : Kustomize.render("certs")) {
             assertThat(client.resource(o).delete()).as(InstallManifestsTest.key(o)).isNotEmpty();
             assertThat(client.resource(o).get()).as(InstallManifestsTest.key(o)).isNull();
         }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The cert-manager overlay and the examples kustomization render and line up with the adapter's configuration. */
 class OverlaysAndExamplesTest {
 
-    /** Referred to by the examples and made by the user (README, "Install"), with the keys they must have. */
+    /** ConfigMaps referred to by the examples and made by the user (README, "Install"), with the keys they must have. */
     static final Map<String, String> USER_MADE = Map.of("ConfigMap/workers/qma-ca", "ca.crt");
 
     @Test
@@ -112,9 +112,9 @@ class OverlaysAndExamplesTest {
             container.getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
                     .forEach(e -> {
                         var ref = e.getValueFrom().getSecretKeyRef();
-                        Secret s = of(examples, Secret.class).stream().filter(x -> x.getMetadata().getName()
-                                .equals(ref.getName())).findFirst().orElseThrow(() -> new AssertionError(ref.getName()));
-                        assertThat(s.getData()).containsKey(ref.getKey());
+                        String key = "Secret/workers/" + ref.getName();
+                        assertThat(Kustomize.USER_MADE).as(key + " is made by the user").containsKey(key);
+                        assertThat(Kustomize.userMadeKeys(key)).as(e.getName()).contains(ref.getKey());
                     });
             t.getSpec().getVolumes().stream().filter(v -> v.getConfigMap() != null).forEach(v -> {
                 String name = v.getConfigMap().getName();
