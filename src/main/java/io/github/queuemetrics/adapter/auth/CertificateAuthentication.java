@@ -41,11 +41,11 @@ final class CertificateAuthentication {
         }
         List<String> failures = new ArrayList<>();
         if (settings.requestHeaderEnabled()) {
-            if (!verified.chainsTo(chain, settings.requestHeaderCas())) {
+            VerifiedChains.Verdict proxy = verified.verify(chain, settings.requestHeaderCas());
+            if (!proxy.chains()) {
                 failures.add("the certificate does not chain to the request-header CA");
-            } else if (!settings.allowedNames().isEmpty()
-                    && !settings.allowedNames().contains(ClientCertificates.commonName(chain.get(0)))) {
-                failures.add("the certificate's CN " + ClientCertificates.commonName(chain.get(0))
+            } else if (!settings.allowedNames().isEmpty() && !settings.allowedNames().contains(proxy.commonName())) {
+                failures.add("the certificate's CN " + proxy.commonName()
                         + " is not among the allowed request-header names");
             } else {
                 UserInfo user = fromHeaders(settings, headers);
@@ -55,10 +55,10 @@ final class CertificateAuthentication {
             }
         }
         if (!settings.clientCas().isEmpty()) {
-            if (verified.chainsTo(chain, settings.clientCas())) {
-                X509Certificate leaf = chain.get(0);
-                return new Result(new UserInfo(ClientCertificates.commonName(leaf), "",
-                        ClientCertificates.organizations(leaf), Map.of()), null);
+            VerifiedChains.Verdict client = verified.verify(chain, settings.clientCas());
+            if (client.chains()) {
+                return new Result(new UserInfo(client.commonName(), "", ClientCertificates.organizations(chain.get(0)),
+                        Map.of()), null);
             }
             failures.add("the certificate does not chain to the client CA");
         }
@@ -76,16 +76,22 @@ final class CertificateAuthentication {
         for (String header : settings.groupHeaders()) {
             groups.addAll(headers.getAll(header));
         }
+        // Added here rather than by UserInfo.authenticated(), which then has nothing to copy (the
+        // HPA's every request comes this way).
+        if (!groups.contains(UserInfo.AUTHENTICATED)) {
+            groups.add(UserInfo.AUTHENTICATED);
+        }
         Map<String, List<String>> extra = new LinkedHashMap<>();
-        for (Map.Entry<String, String> h : headers) {
+        // forEach walks the headers without an entry object per header (the for-each iterator makes one).
+        headers.forEach((header, value) -> {
             for (String prefix : settings.extraPrefixes()) {
-                if (h.getKey().regionMatches(true, 0, prefix, 0, prefix.length())) {
+                if (header.regionMatches(true, 0, prefix, 0, prefix.length())) {
                     // Lower-cased and %-unescaped, as client-go escapes the key (e.g. %2F for '/').
-                    String key = unescape(h.getKey().substring(prefix.length()).toLowerCase(Locale.ROOT));
-                    extra.computeIfAbsent(key, k -> new ArrayList<>()).add(h.getValue());
+                    String key = unescape(header.substring(prefix.length()).toLowerCase(Locale.ROOT));
+                    extra.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
                 }
             }
-        }
+        });
         return new UserInfo(name, uid, groups, extra);
     }
 

@@ -6,13 +6,16 @@ import io.github.queuemetrics.adapter.scaledown.AdmissionHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -36,13 +39,12 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
 
     private static final Logger LOG = LoggerFactory.getLogger(DelegatedAuthGuard.class);
     public static final String ADMISSION_PATH = AdmissionHandler.PATH;
-    /** Where the authenticated user is left for later handlers ({@link UserInfo}). */
-    public static final String USER_KEY = "qma.user";
 
     private final Supplier<AuthSettings> settings;
     private final TokenReviewer tokens;
     private final AccessReviewer access;
     private final VerifiedChains verified = new VerifiedChains(System::nanoTime);
+    private final Map<String, RequestAttributes> getAttributes = new ConcurrentHashMap<>();
 
     DelegatedAuthGuard(Supplier<AuthSettings> settings, TokenReviewer tokens, AccessReviewer access) {
         this.settings = settings;
@@ -88,7 +90,6 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
     }
 
     private void authorize(RoutingContext ctx, UserInfo user) {
-        ctx.put(USER_KEY, user);
         if (user.isMaster()) {
             ctx.next();
             return;
@@ -100,7 +101,7 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
         }
         RequestAttributes attributes = preStop.isPresent()
                 ? RequestAttributes.deletePod(ctx.normalizedPath(), preStop.get().namespace(), preStop.get().pod())
-                : RequestAttributes.of(ctx.request().method().name(), ctx.normalizedPath());
+                : attributesOf(ctx.request().method(), ctx.normalizedPath());
         access.review(user, attributes).onComplete(reviewed -> {
             if (reviewed.failed()) {
                 LOG.warn("SubjectAccessReview for {} {} failed: {}", ctx.request().method(), ctx.normalizedPath(),
@@ -112,6 +113,26 @@ public final class DelegatedAuthGuard implements Handler<RoutingContext> {
                 JsonResponses.status(ctx, forbidden(user, attributes, reviewed.result().reason()));
             }
         });
+    }
+
+    /**
+     * The attributes of a GET, remembered by path: the HPA asks the same few paths over and over,
+     * and splitting and decoding each one was a fifth of the guard's work (auth bench). Bounded like
+     * the review caches: any caller can send distinct paths.
+     */
+    private RequestAttributes attributesOf(HttpMethod method, String path) {
+        if (method != HttpMethod.GET) {
+            return RequestAttributes.of(method.name(), path);
+        }
+        RequestAttributes known = getAttributes.get(path);
+        if (known == null) {
+            if (getAttributes.size() >= ExpiringCache.MAX_ENTRIES) {
+                getAttributes.clear();
+            }
+            known = RequestAttributes.of("GET", path);
+            getAttributes.put(path, known);
+        }
+        return known;
     }
 
     /** Worded like the apiserver's denial, with the authorizer's reason after a colon. */

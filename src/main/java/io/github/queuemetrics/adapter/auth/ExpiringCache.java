@@ -24,17 +24,28 @@ final class ExpiringCache<K, V> {
         this.nanoTime = nanoTime;
     }
 
+    /** A value that has not expired, and whether it expires within the margin asked for. */
+    record Hit<V>(V value, boolean expiresSoon) {
+    }
+
     /** The value, or null when absent or expired. */
     V get(K key) {
+        Hit<V> hit = get(key, Duration.ZERO);
+        return hit == null ? null : hit.value();
+    }
+
+    /** The value, or null when absent or expired; {@code expiresSoon} when less than {@code margin} is left. */
+    Hit<V> get(K key, Duration margin) {
         Entry<V> entry = entries.get(key);
         if (entry == null) {
             return null;
         }
-        if (nanoTime.getAsLong() - entry.expiresAtNanos >= 0) {
+        long left = entry.expiresAtNanos - nanoTime.getAsLong();
+        if (left <= 0) {
             entries.remove(key, entry);
             return null;
         }
-        return entry.value;
+        return new Hit<>(entry.value, left < margin.toNanos());
     }
 
     void put(K key, V value, Duration ttl) {

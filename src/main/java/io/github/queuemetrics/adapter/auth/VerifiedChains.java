@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * {@link ClientCertificates#chainsTo} remembered for {@link #TTL}: the front proxy sends the same
- * certificate with every request, and a signature check per request would cost the warm path more
- * than everything else the guard does. Keyed by the CA list's identity: a changed ConfigMap makes
- * new lists, so its answers are never taken for the old ones' (and those expire).
+ * {@link ClientCertificates#chainsTo} remembered for {@link #TTL}, with the leaf's CN: the front
+ * proxy sends the same certificate with every request, and a signature check per request would cost
+ * the warm path more than everything else the guard does (and parsing the subject for the CN, which
+ * the allowed-names check needs, was a quarter of what remained: auth bench). Keyed by the CA list's
+ * identity: a changed ConfigMap makes new lists, so its answers are never taken for the old ones'
+ * (and those expire).
  */
 final class VerifiedChains {
 
@@ -31,20 +33,24 @@ final class VerifiedChains {
         }
     }
 
-    private final ExpiringCache<Key, Boolean> cache;
+    /** Whether the chain ends at one of the CAs, and its leaf's CN (the user or the proxy's name). */
+    record Verdict(boolean chains, String commonName) {
+    }
+
+    private final ExpiringCache<Key, Verdict> cache;
 
     VerifiedChains(LongSupplier nanoTime) {
         this.cache = new ExpiringCache<>(nanoTime);
     }
 
-    boolean chainsTo(List<X509Certificate> chain, List<X509Certificate> cas) {
+    Verdict verify(List<X509Certificate> chain, List<X509Certificate> cas) {
         Key key = new Key(new IdentityOf(cas), chain);
-        Boolean known = cache.get(key);
+        Verdict known = cache.get(key);
         if (known != null) {
             return known;
         }
-        boolean verified = ClientCertificates.chainsTo(chain, cas);
-        cache.put(key, verified, TTL);
-        return verified;
+        Verdict verdict = new Verdict(ClientCertificates.chainsTo(chain, cas), ClientCertificates.commonName(chain.get(0)));
+        cache.put(key, verdict, TTL);
+        return verdict;
     }
 }

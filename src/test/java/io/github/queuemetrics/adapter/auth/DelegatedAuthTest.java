@@ -26,8 +26,10 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -157,6 +159,34 @@ class DelegatedAuthTest {
             assertThat(answer.get(15, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         }
         assertThat(reviews.accessReviews).hasSize(1);
+    }
+
+    @Test
+    void anAllowedAnswerInUseIsRenewedBeforeItExpiresSoNoRequestWaitsForAReview() throws Exception {
+        AtomicLong now = new AtomicLong();
+        WorkerExecutor onePool = vertx.createSharedWorkerExecutor("renew-test", 1);
+        AccessReviewer reviewer = new AccessReviewer(client, onePool, now::get);
+        UserInfo hpa = new UserInfo("system:serviceaccount:kube-system:horizontal-pod-autoscaler", "",
+                List.of(UserInfo.AUTHENTICATED), Map.of());
+        RequestAttributes metric = RequestAttributes.of("GET", METRIC);
+        assertThat(reviewer.review(hpa, metric).await(10, TimeUnit.SECONDS).allowed()).isTrue();
+        assertThat(reviews.accessReviews).hasSize(1);
+        long renewFrom = AccessReviewer.ALLOWED_TTL.minus(AccessReviewer.RENEW_BEFORE).toNanos();
+        now.set(renewFrom - 1_000_000);
+        assertThat(reviewer.review(hpa, metric).isComplete()).isTrue();
+        assertThat(reviews.accessReviews).hasSize(1);
+        // In its last RENEW_BEFORE: answered from the cache at once, and one review renews it.
+        now.set(renewFrom + 1_000_000);
+        assertThat(reviewer.review(hpa, metric).isComplete()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> reviews.accessReviews.size() == 2);
+        // Past the first answer's expiry, the renewed one answers: no request waits for a review.
+        now.set(AccessReviewer.ALLOWED_TTL.toNanos() + 1_000_000);
+        // The renewal's answer goes into the cache on the pool's one thread: once a task after it ran.
+        onePool.executeBlocking(() -> null).await(10, TimeUnit.SECONDS);
+        var answer = reviewer.review(hpa, metric);
+        assertThat(answer.isComplete()).as("answered without a review").isTrue();
+        assertThat(answer.result().allowed()).isTrue();
+        assertThat(reviews.accessReviews).hasSize(2);
     }
 
     @Test

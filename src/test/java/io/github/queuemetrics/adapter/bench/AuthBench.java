@@ -66,14 +66,19 @@ public final class AuthBench {
 
     /** One load run; {@code slowest} is the longest answer (ms), {@code over50ms} how many took longer than 50 ms. */
     record Run(String server, double requestsPerSecond, long ok, long errors, int reviews, String firstError,
-               double slowest, long over50ms) {
+               double slowest, long over50ms, double serverCpuMicrosPerRequest) {
         @Override
         public String toString() {
             return String.format("%s: %.0f req/s (%d ok, %d errors%s, %d SubjectAccessReviews, slowest answer %.1f ms, "
-                            + "%d over 50 ms)", server, requestsPerSecond, ok, errors,
-                    firstError == null ? "" : ", first: " + firstError, reviews, slowest, over50ms);
+                            + "%d over 50 ms, server CPU %.2f us/request)", server, requestsPerSecond, ok, errors,
+                    firstError == null ? "" : ", first: " + firstError, reviews, slowest, over50ms,
+                    serverCpuMicrosPerRequest);
         }
     }
+
+    /** The servers' event-loop threads (not the client's): their CPU time per request is the cost compared. */
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static volatile long clientThreadId = -1;
 
     private AuthBench() {
     }
@@ -128,6 +133,12 @@ public final class AuthBench {
         WorkerExecutor pool = vertx.createSharedWorkerExecutor("broker-pool", 4);
         DelegatedAuth auth = DelegatedAuth.start(vertx, pool, Optional.of(kubeconfig)).await(60, TimeUnit.SECONDS);
         Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        CountDownLatch clientThreadKnown = new CountDownLatch(1);
+        clientVertx.runOnContext(v -> {
+            clientThreadId = Thread.currentThread().getId();
+            clientThreadKnown.countDown();
+        });
+        clientThreadKnown.await(10, TimeUnit.SECONDS);
         try {
             MetricStore store = HttpBench.filledStore();
             HttpServer none = ApiServerFactory.start(vertx, store, null, 0, TlsOptions.selfSigned(List.of()))
@@ -154,6 +165,7 @@ public final class AuthBench {
             String before = BenchStats.machine();
             List<Run> runs = new ArrayList<>();
             double[] pairRatios = new double[pairs];
+            double[] cpuRatios = new double[pairs];
             for (int i = 0; i < pairs; i++) {
                 // Short slices, alternating which goes first: both see the same machine, and a drift
                 // (other processes, the JIT) does not favour one.
@@ -167,7 +179,9 @@ public final class AuthBench {
                 Run n = noneFirst ? first : second;
                 Run d = noneFirst ? second : first;
                 pairRatios[i] = 100 * d.requestsPerSecond() / n.requestsPerSecond();
-                System.out.printf("pair %d: %s | %s | delegated/none %.1f%%%n", i + 1, n, d, pairRatios[i]);
+                cpuRatios[i] = 100 * n.serverCpuMicrosPerRequest() / d.serverCpuMicrosPerRequest();
+                System.out.printf("pair %d: %s | %s | delegated/none %.1f%%, server CPU none/delegated %.1f%%%n", i + 1,
+                        n, d, pairRatios[i], cpuRatios[i]);
             }
             String after = BenchStats.machine();
             double noneRps = BenchStats.median(rps(runs, "none"));
@@ -177,12 +191,17 @@ public final class AuthBench {
             int reviewed = runs.stream().mapToInt(Run::reviews).sum();
             double[] sorted = pairRatios.clone();
             java.util.Arrays.sort(sorted);
+            double[] cpuSorted = cpuRatios.clone();
+            java.util.Arrays.sort(cpuSorted);
             System.out.printf("auth: closed loop, %d connections, %d pairs of %d s slices (after %d s warm-up each): "
                             + "medians none %.0f req/s, delegated %.0f req/s; all requests delegated/none = %.1f%%; "
-                            + "per-pair ratio median %.1f%%, quartiles %.1f%% / %.1f%%; %d SubjectAccessReviews | "
-                            + "%s before, %s after%n", connections, pairs, seconds, warmupSeconds, noneRps, delegatedRps,
+                            + "per-pair ratio median %.1f%%, quartiles %.1f%% / %.1f%%; %d SubjectAccessReviews; "
+                            + "server CPU per request none/delegated (throughput at equal CPU): median %.1f%%, "
+                            + "quartiles %.1f%% / %.1f%% | %s before, %s after%n", connections, pairs, seconds,
+                    warmupSeconds, noneRps, delegatedRps,
                     100.0 * delegatedOk / noneOk, BenchStats.median(pairRatios), sorted[sorted.length / 4],
-                    sorted[(3 * sorted.length) / 4], reviewed, before, after);
+                    sorted[(3 * sorted.length) / 4], reviewed, BenchStats.median(cpuRatios), cpuSorted[cpuSorted.length / 4],
+                    cpuSorted[(3 * cpuSorted.length) / 4], before, after);
         } finally {
             auth.close();
             clientVertx.close().await(10, TimeUnit.SECONDS);
@@ -209,6 +228,7 @@ public final class AuthBench {
         AtomicLong slowestNanos = new AtomicLong();
         AtomicLong slow = new AtomicLong();
         int reviewsBefore = reviews.get();
+        long cpuBefore = serverCpuNanos();
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         CountDownLatch done = new CountDownLatch(connections);
@@ -219,8 +239,25 @@ public final class AuthBench {
             throw new IllegalStateException(server + ": the client loops did not finish");
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpuMicros = (serverCpuNanos() - cpuBefore) / 1e3;
         return new Run(server, ok.get() / elapsed, ok.get(), errors.get(), reviews.get() - reviewsBefore,
-                firstError.get(), slowestNanos.get() / 1e6, slow.get());
+                firstError.get(), slowestNanos.get() / 1e6, slow.get(), cpuMicros / Math.max(1, ok.get() + errors.get()));
+    }
+
+    /**
+     * CPU time of the event-loop threads but the client's: the servers' work (TLS, HTTP, the guard,
+     * the metric query). Unlike requests per second, it does not fall when other processes take the
+     * cores, so its ratio holds on a loaded machine. (Both Vert.x instances name their threads alike:
+     * the client's is told apart by its id.)
+     */
+    private static long serverCpuNanos() {
+        long total = 0;
+        for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null && t.getThreadId() != clientThreadId && t.getThreadName().startsWith("vert.x-eventloop")) {
+                total += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return total;
     }
 
     private record Counters(AtomicLong ok, AtomicLong errors, AtomicReference<String> firstError,
