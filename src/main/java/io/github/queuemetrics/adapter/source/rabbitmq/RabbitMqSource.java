@@ -31,6 +31,11 @@ import java.util.Map;
  *     Its counts are as fresh as the broker's statistics emission (5 s by default). With
  *     {@code workers: celery}, ready and consumers are read live by passive declare as well, and
  *     worker tracking supplies the prefetched and running tasks from the same moment.</li>
+ * <li><b>Prometheus plugin</b> ({@code prometheusUri} as well): the counts come from one scrape
+ *     of the {@code rabbitmq_prometheus} plugin per vhost per poll instead of the management listing
+ *     ({@link PrometheusQueuePoll}); the management API only looks up queues missing from the scrape.
+ *     No rates and no oldest age in this mode. With {@code workers: celery}, ready and consumers
+ *     are read live as above.</li>
  * <li><b>AMQP only</b>: a passive {@code queue.declare} per queue on one long-lived connection per
  *     vhost, giving {@code queue_ready}, {@code queue_consumers} and {@code queue_outstanding}
  *     (= ready). AMQP cannot see unacknowledged (prefetched) messages nor rates, and cannot list
@@ -52,6 +57,8 @@ public final class RabbitMqSource implements QueueSource {
     private final List<String> vhosts;
     private final QueueSelection selection;
     private final ManagementApiClient management;
+    /** prometheusUri mode; null otherwise. */
+    private final PrometheusQueuePoll prometheus;
     private final Map<String, PassiveDeclareCounter> counters;
     private final boolean liveReady;
     private final OldestAgeEstimator oldestAge;
@@ -102,6 +109,12 @@ public final class RabbitMqSource implements QueueSource {
         BrokerTls tls = BrokerTls.of(config.tlsCaFile());
         this.management = config.managementUri() == null ? null : new ManagementApiClient(config.managementUri(),
                 RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize, tls);
+        if (config.prometheusUri() != null && management == null) {
+            throw new IllegalArgumentException("sources[name=" + name + "].prometheusUri needs managementUri "
+                    + "(queues missing from the scrape are looked up there)");
+        }
+        this.prometheus = config.prometheusUri() == null ? null : new PrometheusQueuePoll(name, selection,
+                new PrometheusQueueClient(config.prometheusUri(), timeout, tls), management);
         this.oldestAge = management == null ? null : new OldestAgeEstimator();
         // With Celery worker tracking, ready is read live over AMQP even when the management API is
         // used: its counts lag by the statistics interval (5 s), while the running and prefetched
@@ -147,7 +160,14 @@ public final class RabbitMqSource implements QueueSource {
             discoveredTotal = 0; // a new poll
         }
         int first = out.size();
-        listManagement(vhost, out);
+        if (prometheus != null) {
+            discoveredTotal += prometheus.poll(vhost, out);
+            if (discoveredTotal > maxQueues) {
+                throw new IOException(tooManyQueues.apply(discoveredTotal));
+            }
+        } else {
+            listManagement(vhost, out);
+        }
         if (liveReady) {
             withLiveReady(vhost, out, first);
         }
@@ -281,7 +301,8 @@ public final class RabbitMqSource implements QueueSource {
 
     @Override
     public String toString() {
-        return "RabbitMqSource[" + name + ", " + (management != null ? management.describe() : "AMQP") + ", vhosts="
+        return "RabbitMqSource[" + name + ", " + (management == null ? "AMQP"
+                : prometheus != null ? "Prometheus endpoint, " + management.describe() : management.describe()) + ", vhosts="
                 + vhosts + "]";
     }
 }
