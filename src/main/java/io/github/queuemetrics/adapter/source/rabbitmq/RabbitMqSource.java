@@ -31,11 +31,8 @@ import java.util.Map;
  *     Its counts are as fresh as the broker's statistics emission (5 s by default). With
  *     {@code workers: celery}, ready and consumers are read live by passive declare as well, and
  *     worker tracking supplies the prefetched and running tasks from the same moment.</li>
- * <li><b>Prometheus plugin</b> ({@code prometheusUri} as well): the counts come from one scrape
- *     of the {@code rabbitmq_prometheus} plugin per vhost per poll instead of the management listing
- *     ({@link PrometheusQueuePoll}); the management API only looks up queues missing from the scrape.
- *     No rates and no oldest age in this mode. With {@code workers: celery}, ready and consumers
- *     are read live as above.</li>
+ * <li><b>Prometheus plugin</b> ({@code prometheusUri} as well): the counts from one scrape per vhost
+ *     instead of the listing, no rates and no oldest age ({@link PrometheusQueuePoll}).</li>
  * <li><b>AMQP only</b>: a passive {@code queue.declare} per queue on one long-lived connection per
  *     vhost, giving {@code queue_ready}, {@code queue_consumers} and {@code queue_outstanding}
  *     (= ready). AMQP cannot see unacknowledged (prefetched) messages nor rates, and cannot list
@@ -161,10 +158,7 @@ public final class RabbitMqSource implements QueueSource {
         }
         int first = out.size();
         if (prometheus != null) {
-            discoveredTotal += prometheus.poll(vhost, out);
-            if (discoveredTotal > maxQueues) {
-                throw new IOException(tooManyQueues.apply(discoveredTotal));
-            }
+            countDiscovered(prometheus.poll(vhost, out));
         } else {
             listManagement(vhost, out);
         }
@@ -220,12 +214,17 @@ public final class RabbitMqSource implements QueueSource {
                 }
             }
             discovered.put(vhost, names);
-            discoveredTotal += names.size();
-            if (discoveredTotal > maxQueues) {
-                throw new IOException(tooManyQueues.apply(discoveredTotal));
-            }
+            countDiscovered(names.size());
         }
         oldestAge.endPoll(vhost); // forgets the histories of queues that are gone or not reported
+    }
+
+    /** queuePattern: adds one vhost's discoveries; beyond maxQueues the poll fails (never a partial set). */
+    private void countDiscovered(int queues) throws IOException {
+        discoveredTotal += queues;
+        if (discoveredTotal > maxQueues) {
+            throw new IOException(tooManyQueues.apply(discoveredTotal));
+        }
     }
 
     private QueueSample managementSample(ManagementQueue q, String vhost, long listedAt) {
@@ -301,8 +300,8 @@ public final class RabbitMqSource implements QueueSource {
 
     @Override
     public String toString() {
-        return "RabbitMqSource[" + name + ", " + (management == null ? "AMQP"
-                : prometheus != null ? "Prometheus endpoint, " + management.describe() : management.describe()) + ", vhosts="
+        return "RabbitMqSource[" + name + ", " + (management == null ? "AMQP" : management.describe())
+                + (prometheus == null ? "" : " + Prometheus endpoint") + ", vhosts="
                 + vhosts + "]";
     }
 }
