@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Brings up what the adapter and its tests need on a Debian machine, idempotently:
-# RabbitMQ with the management plugin, Redis, Debian's Celery and RQ for the example workers, and
+# RabbitMQ with the management and Prometheus plugins, Redis, Debian's Celery and RQ for the example workers, and
 # Debian's Prometheus (prometheus, promtool) for the dashboard and alert-rule tests.
 set -euo pipefail
 
@@ -56,4 +56,11 @@ if ! port_open 15672; then
   as_root rabbitmq-plugins enable rabbitmq_management >/dev/null
   wait_port 15672 rabbitmq-management
 fi
-echo "setup: RabbitMQ (5672, management 15672), Redis (6379), Celery/RQ and prometheus/promtool are ready"
+
+# The prometheusUri mode reads per-queue counts from the Prometheus plugin (also disabled on Debian).
+if ! port_open 15692; then
+  echo "setup: enabling the RabbitMQ Prometheus plugin"
+  as_root rabbitmq-plugins enable rabbitmq_prometheus >/dev/null
+  wait_port 15692 rabbitmq-prometheus
+fi
+echo "setup: RabbitMQ (5672, management 15672, Prometheus 15692), Redis (6379), Celery/RQ and prometheus/promtool are ready"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one benchmark of bench/README.md. Usage:
-#   bench/run.sh http|auth|celery-redis-poll|rabbit-poll|memory|probe-rate|pidbox|pulp-poll|webhook|scaledown-latency [args...]
+#   bench/run.sh http|auth|celery-redis-poll|rabbit-poll|rabbit-prom-poll|memory|probe-rate|pidbox|pulp-poll|webhook|scaledown-latency [args...]
 # Builds the jar and the test classes, computes the test classpath, then runs the bench main.
 # Benches are measurements, not tests: they print numbers; bench/README.md says what to compare.
 set -euo pipefail
@@ -24,6 +24,7 @@ case "$bench" in
     auth) main=AuthBench ;;
     celery-redis-poll) main=CeleryRedisPollBench ;;
     rabbit-poll) main=RabbitPollBench ;;
+    rabbit-prom-poll) main=RabbitPromPollBench ;;
     memory) main=MemoryBench ;;
     probe-rate) main=ProbeRateBench ;;
     pidbox) main=PidboxBench ;;

@@ -59,6 +59,9 @@ public final class CheckConfig {
             } else {
                 field(out, "managementUri", uri(s.managementUri()));
             }
+            if (s.prometheusUri() != null) {
+                field(out, "prometheusUri", uri(s.prometheusUri()));
+            }
             field(out, "vhosts", list(s.vhosts()));
         } else if (s.type() == SourceType.PULP) {
             renderPulp(s.pulp(), out);

@@ -40,6 +40,7 @@ final class ConfigKeys {
         keys.put("amqpUri", EnumSet.of(SourceType.RABBITMQ));
         keys.put("managementUri", EnumSet.of(SourceType.RABBITMQ));
         keys.put("vhosts", EnumSet.of(SourceType.RABBITMQ));
+        keys.put("prometheusUri", EnumSet.of(SourceType.RABBITMQ));
         keys.put("uri", EnumSet.of(SourceType.CELERY_REDIS, SourceType.RQ, SourceType.PULP));
         keys.put("jdbcUrl", PULP);
         keys.put("user", PULP);

@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  *                        connections ({@code amqps://}, {@code rediss://}, {@code https://}); null
  *                        trusts the JVM's default trust store. Chain and host name are always verified
  * @param pulp            type pulp only: the database and grouping; null for other types
+ * @param prometheusUri   RabbitMQ only, optional (needs managementUri): http(s)://host:15692, the
+ *                        {@code rabbitmq_prometheus} plugin the queue counts are read from
  */
 public record SourceConfig(
         String name,
@@ -58,7 +60,8 @@ public record SourceConfig(
         int maxQueues,
         Duration workerReplyTimeout,
         Path tlsCaFile,
-        PulpSettings pulp) {
+        PulpSettings pulp,
+        URI prometheusUri) {
 
     /** 10,000 queues is what bench/README.md measured (poll time, memory); a pattern gone wild fails beyond it. */
     public static final int DEFAULT_MAX_QUEUES = 10_000;
@@ -80,6 +83,17 @@ public record SourceConfig(
         workerReplyTimeout = workerReplyTimeout == null ? DEFAULT_WORKER_REPLY_TIMEOUT : workerReplyTimeout;
     }
 
+    /** A source without prometheusUri. */
+    public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
+                        List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
+                        Duration pollInterval, Duration maxStaleness, List<Integer> prioritySteps, String separator,
+                        String keyPrefix, String podWorkerTemplate, int maxQueues, Duration workerReplyTimeout,
+                        Path tlsCaFile, PulpSettings pulp) {
+        this(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers, namespaces, pollInterval,
+                maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, maxQueues, workerReplyTimeout,
+                tlsCaFile, pulp, null);
+    }
+
     /** A source with the default {@code maxQueues} and worker reply timeout, trusting the JVM's trust store. */
     public SourceConfig(String name, SourceType type, URI amqpUri, URI managementUri, List<String> vhosts, URI uri,
                         List<String> queues, Pattern queuePattern, WorkerKind workers, List<String> namespaces,
@@ -93,7 +107,14 @@ public record SourceConfig(
     public SourceConfig withMaxQueues(int max) {
         return new SourceConfig(name, type, amqpUri, managementUri, vhosts, uri, queues, queuePattern, workers,
                 namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, max,
-                workerReplyTimeout, tlsCaFile, pulp);
+                workerReplyTimeout, tlsCaFile, pulp, prometheusUri);
+    }
+
+    /** This source reading its RabbitMQ queue counts from the Prometheus plugin at {@code uri}. */
+    public SourceConfig withPrometheusUri(URI uri) {
+        return new SourceConfig(name, type, amqpUri, managementUri, vhosts, this.uri, queues, queuePattern, workers,
+                namespaces, pollInterval, maxStaleness, prioritySteps, separator, keyPrefix, podWorkerTemplate, maxQueues,
+                workerReplyTimeout, tlsCaFile, pulp, uri);
     }
 
     /**
@@ -125,7 +146,8 @@ public record SourceConfig(
 
     /** True when any of this source's connections uses TLS ({@code amqps://}, {@code https://}, {@code rediss://}). */
     public boolean usesTls() {
-        return ConfigTls.usesTls(amqpUri) || ConfigTls.usesTls(managementUri) || ConfigTls.usesTls(uri);
+        return ConfigTls.usesTls(amqpUri) || ConfigTls.usesTls(managementUri) || ConfigTls.usesTls(uri)
+                || ConfigTls.usesTls(prometheusUri);
     }
 
     /** True when the HPA of {@code namespace} may read this source's queues. */
@@ -145,6 +167,7 @@ public record SourceConfig(
     public String toString() {
         return "SourceConfig[name=" + name + ", type=" + type.configName()
                 + ", amqpUri=" + Secrets.redact(amqpUri) + ", managementUri=" + Secrets.redact(managementUri)
+                + (prometheusUri == null ? "" : ", prometheusUri=" + Secrets.redact(prometheusUri))
                 + ", vhosts=" + vhosts + ", uri=" + Secrets.redact(uri) + ", queues=" + queues
                 + ", queuePattern=" + queuePattern + ", workers=" + workers.configName()
                 + ", namespaces=" + namespaces + ", pollInterval=" + pollInterval

@@ -42,23 +42,9 @@ final class SourceParser {
 
         Optional<String> name = f.string("name", true, "the source name ([a-z0-9-]+)")
                 .filter(n -> checkName(n, f));
-        Optional<URI> amqpUri = Optional.empty();
-        Optional<URI> managementUri = Optional.empty();
-        Optional<List<String>> vhosts = Optional.empty();
+        RabbitMqKeys rabbit = type == SourceType.RABBITMQ ? RabbitMqKeys.parse(f) : RabbitMqKeys.NONE;
         Optional<URI> redisUri = Optional.empty();
-        if (type == SourceType.RABBITMQ) {
-            amqpUri = f.string("amqpUri", true, "a URI such as amqp://host:5672/%2F (user:password@ before the host)")
-                    .flatMap(s -> ConfigUris.parse(s, List.of("amqp", "amqps"), f.path("amqpUri"), problems));
-            managementUri = f.string("managementUri", false, "http://host:15672")
-                    .flatMap(s -> ConfigUris.parse(s, List.of("http", "https"), f.path("managementUri"), problems));
-            vhosts = f.list("vhosts", false, "a non-empty list of vhost names",
-                    Fields.nonBlankString(problems, "a vhost name"));
-            // The URI path is checked even with explicit vhosts: the AMQP connection still uses it.
-            Optional<String> uriVhost = amqpUri.flatMap(u -> ConfigUris.vhost(u, f.path("amqpUri"), problems));
-            if (!f.has("vhosts")) {
-                vhosts = uriVhost.map(List::of);
-            }
-        } else if (type == SourceType.CELERY_REDIS || type == SourceType.RQ) {
+        if (type == SourceType.CELERY_REDIS || type == SourceType.RQ) {
             redisUri = f.string("uri", true, "a URI such as redis://host:6379/0 (:password@ before the host)")
                     .flatMap(s -> ConfigUris.parse(s, List.of("redis", "rediss"), f.path("uri"), problems))
                     .filter(u -> ConfigUris.checkRedis(u, f.path("uri"), problems));
@@ -101,10 +87,10 @@ final class SourceParser {
             keyPrefix = f.stringAllowEmpty("keyPrefix", "kombu's global_keyprefix");
         }
 
-        List<URI> uris = java.util.stream.Stream.of(amqpUri, managementUri, redisUri)
-                .flatMap(Optional::stream).toList();
+        List<URI> uris = new java.util.ArrayList<>(rabbit.uris());
+        redisUri.ifPresent(uris::add);
         boolean urisValid = type != null && !problems.has(f.path("amqpUri")) && !problems.has(f.path("managementUri"))
-                && !problems.has(f.path("uri"));
+                && !problems.has(f.path("prometheusUri")) && !problems.has(f.path("uri"));
         Optional<Path> tlsCaFile = ConfigTls.caFile(f, uris, urisValid);
 
         Optional<String> podWorkerTemplate = f.string("podWorkerTemplate", false,
@@ -121,12 +107,12 @@ final class SourceParser {
         if (type == null || problems.hasUnder(path) || poll.isEmpty() || staleness.isEmpty()) {
             return null; // every cause has been reported (an invalid global duration at the top level)
         }
-        return new SourceConfig(name.orElseThrow(), type, amqpUri.orElse(null), managementUri.orElse(null),
-                vhosts.orElse(List.of()), redisUri.orElse(null), queues.orElse(List.of()),
+        return new SourceConfig(name.orElseThrow(), type, rabbit.amqpUri().orElse(null),
+                rabbit.managementUri().orElse(null), rabbit.vhosts().orElse(List.of()), redisUri.orElse(null), queues.orElse(List.of()),
                 queuePattern.orElse(null), workers.orElse(WorkerKind.NONE), namespaces.orElse(List.of()),
                 poll.orElseThrow(), staleness.orElseThrow(), prioritySteps.orElse(null),
                 separator.orElse(null), keyPrefix.orElse(null), podWorkerTemplate.orElse(null), maxQueues,
-                replyTimeout.orElse(null), tlsCaFile.orElse(null), pulp.orElse(null));
+                replyTimeout.orElse(null), tlsCaFile.orElse(null), pulp.orElse(null), rabbit.prometheusUri().orElse(null));
     }
 
     /** {@code maxQueues}: only with queuePattern, an integer 1..1,000,000; 0 (the default) when absent or invalid. */

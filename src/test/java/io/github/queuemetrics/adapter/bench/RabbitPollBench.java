@@ -233,10 +233,14 @@ public final class RabbitPollBench {
     }
 
     static void deleteVhost(URI management) throws Exception {
+        deleteVhost(management, VHOST);
+    }
+
+    static void deleteVhost(URI management, String vhost) throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String auth = "Basic " + Base64.getEncoder().encodeToString("guest:guest".getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(management.resolve("/api/vhosts/" + VHOST))
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(management.resolve("/api/vhosts/" + vhost))
                 .header("Authorization", auth).DELETE().build(), HttpResponse.BodyHandlers.ofString());
-        System.out.println("deleted vhost " + VHOST + ": " + r.statusCode());
+        System.out.println("deleted vhost " + vhost + ": " + r.statusCode());
     }
 }

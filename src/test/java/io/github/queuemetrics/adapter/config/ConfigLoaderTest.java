@@ -136,6 +136,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void prometheusUriIsKeptBesideTheManagementUri() throws Exception {
+        String yaml = ConfigLoaderValidationTest.with(ConfigLoaderValidationTest.RABBIT,
+                "managementUri: http://localhost:15672", "prometheusUri: http://localhost:15692");
+        SourceConfig source = ConfigLoader.parse(yaml, Map.of()).sources().get(0);
+        assertThat(source.prometheusUri()).isEqualTo(URI.create("http://localhost:15692"));
+        assertThat(source.managementUri()).isEqualTo(URI.create("http://localhost:15672"));
+        assertThat(ConfigLoader.parse(CONTRACT_SAMPLE, Map.of()).sources().get(0).prometheusUri()).isNull();
+    }
+
+    @Test
     void queuePatternReplacesTheQueueList() throws Exception {
         String yaml = ConfigLoaderValidationTest.with(ConfigLoaderValidationTest.replacing(
                 ConfigLoaderValidationTest.RABBIT, "queues", "queuePattern: '^celery.*'"),

@@ -164,6 +164,13 @@ class ConfigLoaderValidationTest {
                 arguments(replacing(RABBIT, "queues", "queuePattern: ''"), "sources[0].queuePattern", "must not be empty"),
                 arguments(replacing(RABBIT, "queues", "queuePattern: '^celery'"), "sources[0].queuePattern",
                         "needs managementUri for rabbitmq"),
+                // prometheusUri
+                arguments(with(RABBIT, "prometheusUri: http://localhost:15692"), "sources[0].prometheusUri",
+                        "needs managementUri (queues missing from the scrape are looked up there)"),
+                arguments(with(RABBIT, "managementUri: http://localhost:15672", "prometheusUri: localhost:15692"),
+                        "sources[0].prometheusUri", "must be a URI starting with http:// or https://"),
+                arguments(with(REDIS, "prometheusUri: http://localhost:15692"), "sources[0].prometheusUri",
+                        "only for type rabbitmq"),
                 // maxQueues
                 arguments(with(REDIS, "maxQueues: 100"), "sources[0].maxQueues", "only with queuePattern"),
                 arguments(with(replacing(RQ, "queues", "queuePattern: '^a'"), "maxQueues: 0"), "sources[0].maxQueues",

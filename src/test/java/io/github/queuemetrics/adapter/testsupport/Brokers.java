@@ -53,6 +53,23 @@ public final class Brokers {
         return URI.create("http://" + c.getHost() + ":" + c.getMappedPort(15672));
     }
 
+    /**
+     * http://host:15692 (env RABBITMQ_PROMETHEUS_URI): the rabbitmq_prometheus plugin. Fails with
+     * what to do when nothing answers: there is no container fallback for this plugin.
+     */
+    public static URI rabbitPrometheusUri() {
+        String env = System.getenv("RABBITMQ_PROMETHEUS_URI");
+        if (env != null && !env.isBlank()) {
+            return URI.create(env);
+        }
+        if (reachable("localhost", 15692)) {
+            return URI.create("http://localhost:15692");
+        }
+        throw new IllegalStateException("nothing answers on localhost:15692: enable the RabbitMQ Prometheus plugin "
+                + "(`rabbitmq-plugins enable rabbitmq_prometheus`; adapter/setup-local.sh does) or set "
+                + "RABBITMQ_PROMETHEUS_URI");
+    }
+
     /** redis://host:port/db (env REDIS_URI gives host and port; the db is the test's own). */
     public static URI redisUri(int db) {
         String env = System.getenv("REDIS_URI");

@@ -1,10 +1,8 @@
 package io.github.queuemetrics.adapter.source.rabbitmq;
 
-import io.github.queuemetrics.adapter.config.Secrets;
 import io.github.queuemetrics.adapter.tls.BrokerTls;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Lists the queues of one vhost through the RabbitMQ management API: {@code GET /api/queues/{vhost}}
@@ -27,8 +21,7 @@ import java.util.concurrent.TimeoutException;
  * plugin's cap) until {@code page_count}. That is one request per vhost per poll for up to 500
  * queues, however many queues are configured (KEDA makes one request per queue and cannot page).
  *
- * <p>Blocking; uses the JDK HttpClient forced to HTTP/1.1 (its h2c upgrade attempt makes the
- * management plugin drop the connection). Every request is bounded by {@code timeout} as a whole,
+ * <p>Blocking; HTTP through {@link BrokerHttp} (HTTP/1.1). Every request is bounded by {@code timeout} as a whole,
  * body included. Error messages name the URI without its password and never the Authorization header.
  *
  * <p>The user needs the {@code monitoring} tag, or {@code management} plus permissions on the vhost.
@@ -58,9 +51,8 @@ final class ManagementApiClient {
     private final URI base;
     private final String authorization;
     private final String user;
-    private final Duration timeout;
     private final int pageSize;
-    private final HttpClient http;
+    private final BrokerHttp http;
 
     /** With the JVM's default trust for {@code https://}. */
     ManagementApiClient(URI managementUri, RabbitMqUris.Credentials credentials, Duration timeout, int pageSize) {
@@ -73,18 +65,12 @@ final class ManagementApiClient {
         if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
             throw new IllegalArgumentException("page size must be 1.." + MAX_PAGE_SIZE + ": " + pageSize);
         }
-        this.base = withoutUserInfo(managementUri);
+        this.base = BrokerHttp.withoutUserInfo(managementUri);
         this.user = credentials.user();
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(
                 (credentials.user() + ":" + credentials.password()).getBytes(StandardCharsets.UTF_8));
-        this.timeout = timeout;
         this.pageSize = pageSize;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(timeout)
-                .sslContext(tls.sslContext())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.http = new BrokerHttp(timeout, tls, describe());
     }
 
     /** Every queue of {@code vhost}, following all pages. */
@@ -163,6 +149,25 @@ final class ManagementApiClient {
                 + snippet(response.body()));
     }
 
+    /**
+     * {@code GET /api/vhosts/{vhost}}: true when the vhost exists, false on 404. The Prometheus
+     * endpoint answers a vhost it does not know with no series, as for an empty one; this tells them apart.
+     */
+    boolean vhostExists(String vhost) throws IOException, InterruptedException {
+        URI uri = apiUri("/api/vhosts/" + RabbitMqUris.encodePathSegment(vhost), "columns=name");
+        HttpResponse<byte[]> response = send(get(uri), vhost);
+        int status = response.statusCode();
+        if (status == 200 || status == 404) {
+            return status == 200;
+        }
+        if (status == 401) {
+            throw new IOException(describe() + " rejected the credentials of user '" + user + "' (401 "
+                    + snippet(response.body()) + ")");
+        }
+        throw new IOException(describe() + " answered " + status + " to GET " + uri.getRawPath() + ": "
+                + snippet(response.body()));
+    }
+
     /** {@code GET /api/queues/{vhost}?page=N...} and its parse. */
     ManagementQueuesPage fetchPage(String vhost, int page) throws IOException, InterruptedException {
         URI uri = queuesPageUri(vhost, page);
@@ -203,19 +208,13 @@ final class ManagementApiClient {
 
     /** {@code {base}{path}?{query}}, keeping a base path (a {@code management.path_prefix} or an ingress prefix). */
     private URI apiUri(String rawPath, String query) {
-        String basePath = base.getRawPath() == null ? "" : base.getRawPath();
-        if (basePath.endsWith("/")) {
-            basePath = basePath.substring(0, basePath.length() - 1);
-        }
-        return URI.create(base.getScheme() + "://" + base.getRawAuthority() + basePath + rawPath + "?" + query);
+        return BrokerHttp.resolve(base, rawPath, query);
     }
 
     private HttpRequest get(URI uri) {
-        return HttpRequest.newBuilder(uri)
+        return http.get(uri)
                 .header("Authorization", authorization)
                 .header("Accept", "application/json")
-                .timeout(timeout)
-                .GET()
                 .build();
     }
 
@@ -224,26 +223,7 @@ final class ManagementApiClient {
     }
 
     private HttpResponse<byte[]> send(HttpRequest request, String vhost) throws IOException, InterruptedException {
-        // sendAsync + a bounded get: the request timeout alone stops at the response headers,
-        // this also bounds a body that trickles in.
-        CompletableFuture<HttpResponse<byte[]>> future = http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
-        try {
-            return future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw new IOException(describe() + " did not answer within " + timeout.toMillis() + " ms (vhost '"
-                    + vhost + "')", e);
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            String what = cause instanceof java.net.http.HttpTimeoutException
-                    ? "did not answer within " + timeout.toMillis() + " ms"
-                    : "is unreachable: " + cause.getClass().getSimpleName()
-                            + (cause.getMessage() == null ? "" : " " + Secrets.redact(cause.getMessage()));
-            throw new IOException(describe() + " " + what + " (vhost '" + vhost + "')", cause);
-        }
+        return http.send(request, "(vhost '" + vhost + "')");
     }
 
     /** "management API http://host:15672" : the base URI, never credentials. */
@@ -252,17 +232,6 @@ final class ManagementApiClient {
     }
 
     private static String snippet(byte[] body) {
-        String text = new String(body, StandardCharsets.UTF_8).replaceAll("\\s+", " ").strip();
-        text = Secrets.redact(text);
-        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
-    }
-
-    private static URI withoutUserInfo(URI uri) {
-        if (uri.getRawUserInfo() == null) {
-            return uri;
-        }
-        String authority = uri.getRawAuthority();
-        authority = authority.substring(authority.lastIndexOf('@') + 1);
-        return URI.create(uri.getScheme() + "://" + authority + (uri.getRawPath() == null ? "" : uri.getRawPath()));
+        return BrokerHttp.snippet(body);
     }
 }

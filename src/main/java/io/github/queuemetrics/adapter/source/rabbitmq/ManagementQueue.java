@@ -1,7 +1,8 @@
 package io.github.queuemetrics.adapter.source.rabbitmq;
 
 /**
- * One queue as {@code GET /api/queues/{vhost}} reports it (only the columns this adapter asks for).
+ * One queue as {@code GET /api/queues/{vhost}} reports it (only the columns this adapter asks for),
+ * or as the Prometheus plugin's scrape does ({@link PrometheusQueueClient}: the counts, no rates).
  *
  * <p>Counts are {@link #UNKNOWN} when the answer lacks them: the management plugin lists a queue
  * as soon as it exists, but its counters only after the queue's first statistics emission

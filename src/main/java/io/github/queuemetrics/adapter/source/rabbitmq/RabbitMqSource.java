@@ -31,6 +31,8 @@ import java.util.Map;
  *     Its counts are as fresh as the broker's statistics emission (5 s by default). With
  *     {@code workers: celery}, ready and consumers are read live by passive declare as well, and
  *     worker tracking supplies the prefetched and running tasks from the same moment.</li>
+ * <li><b>Prometheus plugin</b> ({@code prometheusUri} as well): the counts from one scrape per vhost
+ *     instead of the listing, no rates and no oldest age ({@link PrometheusQueuePoll}).</li>
  * <li><b>AMQP only</b>: a passive {@code queue.declare} per queue on one long-lived connection per
  *     vhost, giving {@code queue_ready}, {@code queue_consumers} and {@code queue_outstanding}
  *     (= ready). AMQP cannot see unacknowledged (prefetched) messages nor rates, and cannot list
@@ -52,6 +54,8 @@ public final class RabbitMqSource implements QueueSource {
     private final List<String> vhosts;
     private final QueueSelection selection;
     private final ManagementApiClient management;
+    /** prometheusUri mode; null otherwise. */
+    private final PrometheusQueuePoll prometheus;
     private final Map<String, PassiveDeclareCounter> counters;
     private final boolean liveReady;
     private final OldestAgeEstimator oldestAge;
@@ -102,6 +106,12 @@ public final class RabbitMqSource implements QueueSource {
         BrokerTls tls = BrokerTls.of(config.tlsCaFile());
         this.management = config.managementUri() == null ? null : new ManagementApiClient(config.managementUri(),
                 RabbitMqUris.credentials(config.managementUri(), config.amqpUri()), timeout, pageSize, tls);
+        if (config.prometheusUri() != null && management == null) {
+            throw new IllegalArgumentException("sources[name=" + name + "].prometheusUri needs managementUri "
+                    + "(queues missing from the scrape are looked up there)");
+        }
+        this.prometheus = config.prometheusUri() == null ? null : new PrometheusQueuePoll(name, selection,
+                new PrometheusQueueClient(config.prometheusUri(), timeout, tls), management);
         this.oldestAge = management == null ? null : new OldestAgeEstimator();
         // With Celery worker tracking, ready is read live over AMQP even when the management API is
         // used: its counts lag by the statistics interval (5 s), while the running and prefetched
@@ -147,7 +157,11 @@ public final class RabbitMqSource implements QueueSource {
             discoveredTotal = 0; // a new poll
         }
         int first = out.size();
-        listManagement(vhost, out);
+        if (prometheus != null) {
+            countDiscovered(prometheus.poll(vhost, out));
+        } else {
+            listManagement(vhost, out);
+        }
         if (liveReady) {
             withLiveReady(vhost, out, first);
         }
@@ -200,12 +214,17 @@ public final class RabbitMqSource implements QueueSource {
                 }
             }
             discovered.put(vhost, names);
-            discoveredTotal += names.size();
-            if (discoveredTotal > maxQueues) {
-                throw new IOException(tooManyQueues.apply(discoveredTotal));
-            }
+            countDiscovered(names.size());
         }
         oldestAge.endPoll(vhost); // forgets the histories of queues that are gone or not reported
+    }
+
+    /** queuePattern: adds one vhost's discoveries; beyond maxQueues the poll fails (never a partial set). */
+    private void countDiscovered(int queues) throws IOException {
+        discoveredTotal += queues;
+        if (discoveredTotal > maxQueues) {
+            throw new IOException(tooManyQueues.apply(discoveredTotal));
+        }
     }
 
     private QueueSample managementSample(ManagementQueue q, String vhost, long listedAt) {
@@ -281,7 +300,8 @@ public final class RabbitMqSource implements QueueSource {
 
     @Override
     public String toString() {
-        return "RabbitMqSource[" + name + ", " + (management != null ? management.describe() : "AMQP") + ", vhosts="
+        return "RabbitMqSource[" + name + ", " + (management == null ? "AMQP" : management.describe())
+                + (prometheus == null ? "" : " + Prometheus endpoint") + ", vhosts="
                 + vhosts + "]";
     }
 }

@@ -15,6 +15,11 @@
  * <tr><td>queue_oldest_age_seconds</td><td>dated from the history of {@code message_stats.publish}</td><td>absent</td></tr>
  * </table>
  *
+ * <p>With {@code prometheusUri} as well, the three counts come from the Prometheus plugin's
+ * {@code rabbitmq_detailed_queue_messages_ready}, {@code _messages_unacked} and {@code _consumers}
+ * ({@link io.github.queuemetrics.adapter.source.rabbitmq.PrometheusQueuePoll}); the rates and the
+ * oldest age are absent in that mode.
+ *
  * <h2>Oldest age without timestamps</h2>
  * Celery sets no AMQP {@code timestamp} ({@code head_message_timestamp} is null) and peeking is
  * intrusive, so {@link io.github.queuemetrics.adapter.source.rabbitmq.PublishHistory} keeps, per
