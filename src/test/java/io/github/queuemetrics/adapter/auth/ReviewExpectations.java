@@ -1,9 +1,9 @@
 package io.github.queuemetrics.adapter.auth;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -83,17 +83,7 @@ final class ReviewExpectations {
     }
 
     /** A kubeconfig for the mock server (its self-signed HTTPS not verified, a token of its own). */
-    static Path kubeconfig(KubernetesMockServer server) throws Exception {
-        Path file = Files.createTempFile("qma-auth-kubeconfig-", ".yaml");
-        file.toFile().deleteOnExit();
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: u, user: {token: adapter-own-token}}]
-                contexts: [{name: x, context: {cluster: c, user: u}}]
-                current-context: x
-                """.formatted(server.url("/")));
-        return file;
+    static Path kubeconfig(KubernetesMockServer server) {
+        return Kubeconfigs.write(server.url("/"), null);
     }
 }

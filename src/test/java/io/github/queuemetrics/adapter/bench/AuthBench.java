@@ -9,6 +9,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.github.queuemetrics.adapter.api.ApiServerFactory;
 import io.github.queuemetrics.adapter.auth.DelegatedAuth;
 import io.github.queuemetrics.adapter.store.MetricStore;
+import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
 import io.github.queuemetrics.adapter.testsupport.TestCertificates;
 import io.github.queuemetrics.adapter.tls.TlsOptions;
 import io.vertx.core.Vertx;
@@ -117,14 +118,7 @@ public final class AuthBench {
                     .build()).create();
         }
         Path dir = Files.createTempDirectory("qma-auth-bench-");
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: "%s"}}]
-                users: [{name: u, user: {token: adapter-own-token}}]
-                contexts: [{name: x, context: {cluster: c, user: u}}]
-                current-context: x
-                """.formatted(api.url("/")));
+        Path kubeconfig = Kubeconfigs.write(api.url("/"), null);
         Path clientCert = dir.resolve("front-proxy-client.crt");
         Path clientKey = dir.resolve("front-proxy-client.key");
         TestCertificates.client(frontProxyCa, "front-proxy-client").writePem(clientCert, clientKey);

@@ -13,6 +13,7 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.github.queuemetrics.adapter.scaledown.ScaleReviews;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
+import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
 import io.github.queuemetrics.adapter.testsupport.TestCertificates;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -230,13 +231,6 @@ public final class WebhookBench {
     }
 
     static String kubeconfig(String url) {
-        return """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: mock, user: {token: mock-token}}]
-                contexts: [{name: mock, context: {cluster: mock, user: mock, namespace: bench-sts}}]
-                current-context: mock
-                """.formatted(url);
+        return Kubeconfigs.text(url, "bench-sts");
     }
 }

@@ -13,9 +13,9 @@ import io.github.queuemetrics.adapter.monitoring.DashboardQueries.Query;
 import io.github.queuemetrics.adapter.testsupport.AdapterJar;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
+import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
 import io.github.queuemetrics.adapter.testsupport.PrometheusServer;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -146,17 +146,8 @@ class GrafanaDashboardsIT {
     }
 
     /** A kubeconfig naming the mock API server, as the adapter's {@code --kubeconfig} reads it. */
-    private static Path kubeconfig() throws Exception {
-        Path file = dir.resolve("kubeconfig.yaml");
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: mock, user: {token: mock-token}}]
-                contexts: [{name: mock, context: {cluster: mock, user: mock}}]
-                current-context: mock
-                """.formatted(client.getConfiguration().getMasterUrl()));
-        return file;
+    private static Path kubeconfig() {
+        return Kubeconfigs.write(client.getConfiguration().getMasterUrl(), null);
     }
 
     @AfterAll

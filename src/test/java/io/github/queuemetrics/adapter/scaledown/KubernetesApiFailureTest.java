@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.scaledown;
 
+import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -11,7 +12,6 @@ import io.github.queuemetrics.adapter.config.WorkloadKind;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,16 +43,7 @@ class KubernetesApiFailureTest {
     @BeforeEach
     void start() throws Exception {
         server.init();
-        Path kubeconfig = Files.createTempFile("qma-kubeconfig-", ".yaml");
-        kubeconfig.toFile().deleteOnExit();
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: c, cluster: {server: "%s"}}]
-                users: [{name: u, user: {token: t}}]
-                contexts: [{name: x, context: {cluster: c, user: u}}]
-                current-context: x
-                """.formatted(server.url("/")));
+        Path kubeconfig = Kubeconfigs.write(server.url("/"), null);
         client = KubernetesClients.create(Optional.of(kubeconfig));
         ScaleDownMetrics metrics = new ScaleDownMetrics(registry);
         service = new ScaleDownService(vertx, pool, CONFIG, metrics, ScaleDownService.ANSWER_WITHIN);

@@ -13,11 +13,11 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
+import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
 import io.github.queuemetrics.adapter.testsupport.RunningAdapter;
 import io.github.queuemetrics.adapter.workers.celery.AmqpPidboxTransport;
 import io.github.queuemetrics.adapter.workers.celery.CeleryControl;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -308,28 +308,12 @@ class ScaleDownHookIT {
                 """.formatted(amqp, Brokers.rabbitManagementUri(), QUEUE, NS, STS);
     }
 
-    static Path kubeconfig() throws Exception {
+    static Path kubeconfig() {
         return kubeconfig(client);
     }
 
     /** A kubeconfig file naming {@code mock}'s API server. */
-    static Path kubeconfig(KubernetesClient mock) throws Exception {
-        Path file = Files.createTempFile("qma-kubeconfig-", ".yaml");
-        file.toFile().deleteOnExit();
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                  - name: mock
-                    cluster: {server: "%s", insecure-skip-tls-verify: true}
-                users:
-                  - name: mock
-                    user: {token: mock-token}
-                contexts:
-                  - name: mock
-                    context: {cluster: mock, user: mock, namespace: %s}
-                current-context: mock
-                """.formatted(mock.getConfiguration().getMasterUrl(), NS));
-        return file;
+    static Path kubeconfig(KubernetesClient mock) {
+        return Kubeconfigs.write(mock.getConfiguration().getMasterUrl(), NS);
     }
 }

@@ -10,6 +10,7 @@ import io.github.queuemetrics.adapter.testsupport.HpaBehavior.Policy;
 import io.github.queuemetrics.adapter.testsupport.HpaBehavior.Rules;
 import io.github.queuemetrics.adapter.testsupport.HpaSimulator;
 import io.github.queuemetrics.adapter.testsupport.HpaSyncLoop;
+import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
 import io.github.queuemetrics.adapter.testsupport.KubeletSimulator;
 import io.github.queuemetrics.adapter.testsupport.PythonProcess;
 import io.github.queuemetrics.adapter.testsupport.RqWorker;
@@ -234,23 +235,7 @@ public final class ScaleDownScenario {
         return yaml.toString();
     }
 
-    private Path kubeconfig() throws Exception {
-        Path file = Files.createTempFile("qma-kubeconfig-", ".yaml");
-        file.toFile().deleteOnExit();
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                  - name: mock
-                    cluster: {server: "%s", insecure-skip-tls-verify: true}
-                users:
-                  - name: mock
-                    user: {token: mock-token}
-                contexts:
-                  - name: mock
-                    context: {cluster: mock, user: mock, namespace: %s}
-                current-context: mock
-                """.formatted(client.getConfiguration().getMasterUrl(), namespace));
-        return file;
+    private Path kubeconfig() {
+        return Kubeconfigs.write(client.getConfiguration().getMasterUrl(), namespace);
     }
 }
