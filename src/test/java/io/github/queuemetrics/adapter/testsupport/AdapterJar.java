@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,6 +45,12 @@ public final class AdapterJar implements AutoCloseable {
      * unless they give {@code --authentication} themselves.
      */
     public static AdapterJar start(Path dir, String yaml, String... moreArgs) throws Exception {
+        return start(dir, yaml, List.of(), Map.of(), moreArgs);
+    }
+
+    /** As {@link #start(Path, String, String...)}, with JVM flags before {@code -jar} and more environment. */
+    public static AdapterJar start(Path dir, String yaml, List<String> jvmFlags, Map<String, String> env,
+                                   String... moreArgs) throws Exception {
         if (!Files.isRegularFile(JAR) || !Files.isDirectory(BASE.resolve("target/lib"))) {
             throw new IllegalStateException(JAR + " (with target/lib/) is missing: build it with `mvn package` "
                     + "(`mvn verify` does, before the integration tests)");
@@ -53,7 +60,9 @@ public final class AdapterJar implements AutoCloseable {
         int secure = freePort();
         Path log = dir.resolve("adapter.log");
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-jar", JAR.toString(), "--config", config.toString(),
+                .toString()));
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-jar", JAR.toString(), "--config", config.toString(),
                 "--secure-port", Integer.toString(secure), "--management-port", Integer.toString(management)));
         if (!List.of(moreArgs).contains("--authentication")) {
             command.addAll(List.of("--authentication", "none"));
@@ -61,6 +70,7 @@ public final class AdapterJar implements AutoCloseable {
         command.addAll(List.of(moreArgs));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().remove("KUBERNETES_SERVICE_HOST");
+        builder.environment().putAll(env);
         AdapterJar adapter = new AdapterJar(builder.start(), management, secure, log);
         try {
             adapter.awaitReady(Duration.ofSeconds(60));
@@ -98,6 +108,11 @@ public final class AdapterJar implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** The JVM's process id (for /proc/PID: resident memory, threads). */
+    public long pid() {
+        return process.pid();
     }
 
     public int managementPort() {
