@@ -60,9 +60,11 @@ final class BackgroundManagementListing implements AutoCloseable {
     private boolean inFlight;
     /** Guarded by {@code lock}: ticker reading when the last listing was handed over; valid once {@code started}. */
     private long lastStartNanos;
+    /** Guarded by {@code lock}: a listing has been handed over at least once. */
     private boolean started;
     /** Guarded by {@code lock}: the thread running the listing, so that close() can interrupt it. */
     private Thread running;
+    /** Guarded by {@code lock}: close() interrupted {@code running}, whose flag the listing clears when it ends. */
     private boolean interruptedByClose;
     /** Only the listing (one at a time) reads and writes it. */
     private volatile boolean failing;

@@ -19,7 +19,9 @@
  * {@code rabbitmq_detailed_queue_messages_ready}, {@code _messages_unacked} and {@code _consumers}
  * ({@link io.github.queuemetrics.adapter.source.rabbitmq.PrometheusQueuePoll}); the rates and the
  * oldest age come from the management listing run in the background, as of that listing
- * ({@link io.github.queuemetrics.adapter.source.rabbitmq.BackgroundManagementListing}).
+ * ({@link io.github.queuemetrics.adapter.source.rabbitmq.BackgroundManagementListing}); the
+ * publish history is then sampled once per listing (30 s), which bounds the age's precision
+ * instead of the statistics interval.
  *
  * <h2>Oldest age without timestamps</h2>
  * Celery sets no AMQP {@code timestamp} ({@code head_message_timestamp} is null) and peeking is
