@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,9 +83,11 @@ public final class Adapter {
         store = new MetricStore(config.sources(), Clock.systemUTC());
         AdapterMetrics metrics = new AdapterMetrics(store, workers);
         shutdown.push("metrics", metrics::close);
-        // Enough threads for every source to poll at once, plus a few for /metrics scrapes, plus two
-        // for the scale-down hook's reviews and sweeps (a review must not queue behind slow polls).
-        WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + 4
+        // Enough threads for every source to poll at once, plus one per background management listing
+        // (RabbitMQ prometheusUri), plus a few for /metrics scrapes, plus two for the scale-down hook's
+        // reviews and sweeps (a review must not queue behind slow polls).
+        long listings = config.sources().stream().filter(s -> s.prometheusUri() != null).count();
+        WorkerExecutor pool = vertx.createSharedWorkerExecutor(BROKER_POOL, config.sources().size() + (int) listings + 4
                 + (config.scaleDownHook().isPresent() ? 2 : 0) + (delegated() ? 2 : 0));
         shutdown.push("broker pool", pool::close);
         scaleDown = new ScaleDownModule(vertx, pool, config, options.kubeconfig(), workers, metrics.registry());
@@ -147,7 +150,7 @@ public final class Adapter {
         List<Future<Void>> firstPolls = new ArrayList<>();
         List<SourcePoller> pollers = new ArrayList<>();
         for (SourceConfig sourceConfig : config.sources()) {
-            QueueSource source = withWorkers(sourceConfig, SourceFactory.create(sourceConfig));
+            QueueSource source = withWorkers(sourceConfig, SourceFactory.create(sourceConfig, background(pool)));
             shutdown.push("source " + source.name(), source::close);
             SourcePoller poller = new SourcePoller(vertx, pool, source, store, metrics, sourceConfig.pollInterval());
             pollers.add(poller);
@@ -158,6 +161,14 @@ public final class Adapter {
         shutdown.push("pollers", () -> await(Future.join(pollers.stream().map(SourcePoller::stop).toList()),
                 POLL_DRAIN));
         return Future.join(firstPolls).mapEmpty();
+    }
+
+    /** The pool as a plain executor: sources know nothing of Vert.x. */
+    private static Executor background(WorkerExecutor pool) {
+        return task -> pool.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
     }
 
     /** With {@code workers:} the broker counts are completed by what the workers report. */

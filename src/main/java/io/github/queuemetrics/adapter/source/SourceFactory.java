@@ -5,6 +5,7 @@ import io.github.queuemetrics.adapter.source.celery.CeleryRedisSource;
 import io.github.queuemetrics.adapter.source.pulp.PulpSource;
 import io.github.queuemetrics.adapter.source.rabbitmq.RabbitMqSource;
 import io.github.queuemetrics.adapter.source.rq.RqSource;
+import java.util.concurrent.Executor;
 
 /** One source class per broker layout; constructors validate and do not connect. */
 public final class SourceFactory {
@@ -12,10 +13,11 @@ public final class SourceFactory {
     private SourceFactory() {
     }
 
-    public static QueueSource create(SourceConfig config) {
+    /** @param background the worker pool, for a source's work apart from its polls (RabbitMQ's prometheusUri mode) */
+    public static QueueSource create(SourceConfig config, Executor background) {
         return switch (config.type()) {
             case CELERY_REDIS -> new CeleryRedisSource(config);
-            case RABBITMQ -> new RabbitMqSource(config);
+            case RABBITMQ -> new RabbitMqSource(config, background);
             case RQ -> new RqSource(config);
             case PULP -> new PulpSource(config);
         };

@@ -12,10 +12,11 @@ final class MetricAvailability {
         return switch (metric) {
             case UNACKED -> "managementUri on RabbitMQ sources";
             case RUNNING -> "workers: celery (Celery sources) or an rq source";
-            case ARRIVAL_RATE, COMPLETION_RATE -> "managementUri without prometheusUri on RabbitMQ sources, or workers: celery"
-                    + " on Celery sources";
+            case ARRIVAL_RATE, COMPLETION_RATE -> "managementUri on RabbitMQ sources (with prometheusUri: a recent enough"
+                    + " background listing, see the log), or workers: celery on Celery sources";
             case WORKERS_TOTAL, WORKERS_BUSY, WORKERS_UTILIZATION -> "workers: celery|rq on the source";
-            case OLDEST_AGE_SECONDS -> "managementUri without prometheusUri on RabbitMQ sources";
+            case OLDEST_AGE_SECONDS -> "managementUri on RabbitMQ sources (with prometheusUri: a recent enough"
+                    + " background listing, see the log)";
             case BLOCKED -> "a pulp source on Pulp 3.48 or later (core_task.unblocked_at)";
             default -> "a source that reports it";
         };

@@ -12,9 +12,9 @@ import java.util.Optional;
 /**
  * The {@code prometheusUri} mode of {@link RabbitMqSource}: per vhost, one scrape of the
  * Prometheus plugin gives {@code queue_ready}, {@code queue_unacked}, {@code queue_consumers} and
- * {@code queue_outstanding}; {@code queuePattern} discovers from the scrape's queue list. Rates and
- * the oldest age are not measured in this mode (absent, not 0): their only per-queue source is the
- * management listing whose cost this mode avoids.
+ * {@code queue_outstanding}; {@code queuePattern} discovers from the scrape's queue list. The
+ * rates and the oldest age are not in the scrape: their only per-queue source is the management
+ * listing, whose cost this poll avoids ({@link BackgroundManagementListing} adds them).
  *
  * <p>The scrape lists a queue only once the queue has emitted statistics (within one
  * {@code collect_statistics_interval} of its declaration) and only on the node that hosts it. So a
@@ -50,7 +50,8 @@ final class PrometheusQueuePoll {
         if (selection.isFixed()) {
             for (String queue : selection.fixedQueues()) {
                 ManagementQueue q = scraped.get(queue);
-                out.add(q != null ? sample(q, vhost) : lookUp(queue, vhost).orElseGet(() -> missing(queue, vhost)));
+                out.add(q != null ? sample(q, vhost) : lookUp(queue, vhost)
+                        .orElseGet(() -> ManagementListing.missing(source, queue, vhost)));
             }
             return 0;
         }
@@ -95,15 +96,5 @@ final class PrometheusQueuePoll {
             b.value(QueueMetric.CONSUMERS, q.consumers());
         }
         return b.build();
-    }
-
-    /** A configured queue the broker does not have: 0 for every metric this mode measures (the contract's rule). */
-    private QueueSample missing(String queue, String vhost) {
-        return QueueSample.builder(source, queue).label(QueueSample.LABEL_VHOST, vhost)
-                .value(QueueMetric.READY, 0)
-                .value(QueueMetric.UNACKED, 0)
-                .value(QueueMetric.OUTSTANDING, 0)
-                .value(QueueMetric.CONSUMERS, 0)
-                .build();
     }
 }

@@ -14,11 +14,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /**
  * Celery (or any AMQP producer) on RabbitMQ. Two modes, chosen by {@code managementUri}:
@@ -32,7 +33,9 @@ import java.util.Map;
  *     {@code workers: celery}, ready and consumers are read live by passive declare as well, and
  *     worker tracking supplies the prefetched and running tasks from the same moment.</li>
  * <li><b>Prometheus plugin</b> ({@code prometheusUri} as well): the counts from one scrape per vhost
- *     instead of the listing, no rates and no oldest age ({@link PrometheusQueuePoll}).</li>
+ *     instead of the listing ({@link PrometheusQueuePoll}); the rates and the oldest age from the
+ *     same listing as the management mode, run apart on a slower cadence and merged while fresh
+ *     ({@link BackgroundManagementListing}).</li>
  * <li><b>AMQP only</b>: a passive {@code queue.declare} per queue on one long-lived connection per
  *     vhost, giving {@code queue_ready}, {@code queue_consumers} and {@code queue_outstanding}
  *     (= ready). AMQP cannot see unacknowledged (prefetched) messages nor rates, and cannot list
@@ -49,38 +52,59 @@ public final class RabbitMqSource implements QueueSource {
 
     /** Bounds each HTTP request and each AMQP connect, handshake and RPC. */
     public static final Duration DEFAULT_TIMEOUT = AmqpEndpoint.DEFAULT_TIMEOUT;
+    /**
+     * prometheusUri: the least time between two background management listings (at least the poll
+     * interval). The listing is what the mode avoids on every poll (seconds at 10,000 queues); the
+     * rates it serves are one-minute means, which a listing every 30 s follows closely enough.
+     */
+    static final Duration LEAST_LISTING_INTERVAL = Duration.ofSeconds(30);
 
     private final String name;
     private final List<String> vhosts;
     private final QueueSelection selection;
     private final ManagementApiClient management;
+    /** Management mode: the listing each poll makes; null otherwise. */
+    private final ManagementListing listing;
     /** prometheusUri mode; null otherwise. */
     private final PrometheusQueuePoll prometheus;
+    /** prometheusUri mode: the rates and ages from a listing apart from the counts poll; null otherwise. */
+    private final BackgroundManagementListing rates;
     private final Map<String, PassiveDeclareCounter> counters;
     private final boolean liveReady;
-    private final OldestAgeEstimator oldestAge;
-    /** queuePattern: the queues of the last listing per vhost (polls are serial). */
-    private final Map<String, List<String>> discovered = new HashMap<>();
     /** queuePattern: discovery beyond this many queues (all vhosts together) fails the poll. */
     private final int maxQueues;
     private final java.util.function.IntFunction<String> tooManyQueues;
     /** Queues discovered so far in the current poll, over its vhosts. */
     private int discoveredTotal;
-    private final Clock clock;
 
-    /** The source described by one validated {@code sources[i]} of type rabbitmq. */
+    /** A source without {@code prometheusUri}, which needs no background work. */
     public RabbitMqSource(SourceConfig config) {
-        this(config, DEFAULT_TIMEOUT, ManagementApiClient.MAX_PAGE_SIZE, Clock.systemUTC());
+        this(config, null);
+    }
+
+    /**
+     * The source described by one validated {@code sources[i]} of type rabbitmq.
+     *
+     * @param background where the prometheusUri mode's management listing runs: the worker pool
+     *                   (it blocks for seconds); only required with {@code prometheusUri}
+     */
+    public RabbitMqSource(SourceConfig config, Executor background) {
+        this(config, DEFAULT_TIMEOUT, ManagementApiClient.MAX_PAGE_SIZE, Clock.systemUTC(), background, System::nanoTime);
     }
 
     /** With an explicit timeout and management page size (tests). */
     RabbitMqSource(SourceConfig config, Duration timeout, int pageSize) {
-        this(config, timeout, pageSize, Clock.systemUTC());
+        this(config, timeout, pageSize, Clock.systemUTC(), null, System::nanoTime);
     }
 
     /** With an explicit timeout, management page size and clock (tests; the clock dates publish samples). */
     RabbitMqSource(SourceConfig config, Duration timeout, int pageSize, Clock clock) {
-        this.clock = clock;
+        this(config, timeout, pageSize, clock, null, System::nanoTime);
+    }
+
+    /** Everything explicit (tests): {@code ticker} (monotonic nanoseconds) dates the background listings. */
+    RabbitMqSource(SourceConfig config, Duration timeout, int pageSize, Clock clock, Executor background,
+                   LongSupplier ticker) {
         if (config.type() != SourceType.RABBITMQ) {
             throw new IllegalArgumentException("source '" + config.name() + "' is of type "
                     + config.type().configName() + ", not rabbitmq");
@@ -112,7 +136,9 @@ public final class RabbitMqSource implements QueueSource {
         }
         this.prometheus = config.prometheusUri() == null ? null : new PrometheusQueuePoll(name, selection,
                 new PrometheusQueueClient(config.prometheusUri(), timeout, tls), management);
-        this.oldestAge = management == null ? null : new OldestAgeEstimator();
+        ManagementListing listed = management == null ? null : new ManagementListing(name, selection, management, clock);
+        this.listing = prometheus == null ? listed : null;
+        this.rates = prometheus == null ? null : backgroundListing(config, listed, background, timeout, ticker);
         // With Celery worker tracking, ready is read live over AMQP even when the management API is
         // used: its counts lag by the statistics interval (5 s), while the running and prefetched
         // tasks come live from the workers, and mixing the two would count a burst twice or not at all.
@@ -126,6 +152,19 @@ public final class RabbitMqSource implements QueueSource {
             }
         }
         this.counters = byVhost;
+    }
+
+    /**
+     * A listing at most every max(pollInterval, 30 s); its values are served as long as the source's
+     * own would be after polls start failing: until maxStaleness past the next listing's due time.
+     */
+    private BackgroundManagementListing backgroundListing(SourceConfig config, ManagementListing listed,
+                                                          Executor background, Duration timeout, LongSupplier ticker) {
+        Objects.requireNonNull(background, "prometheusUri needs an executor for the management listing");
+        Duration refresh = config.pollInterval().compareTo(LEAST_LISTING_INTERVAL) > 0
+                ? config.pollInterval() : LEAST_LISTING_INTERVAL;
+        return new BackgroundManagementListing(name, vhosts, listed, background, refresh,
+                refresh.plus(config.maxStaleness()), timeout, ticker);
     }
 
     /** The client-provided AMQP connection name, as the management UI and rabbitmqctl show it. */
@@ -142,6 +181,9 @@ public final class RabbitMqSource implements QueueSource {
     public SourceSnapshot poll() throws IOException, InterruptedException {
         Instant takenAt = Instant.now();
         List<QueueSample> samples = new ArrayList<>();
+        if (rates != null) {
+            rates.refreshIfDue(); // never waits: the listing runs on the worker pool
+        }
         for (String vhost : vhosts) {
             if (management != null) {
                 pollManagement(vhost, samples);
@@ -159,8 +201,12 @@ public final class RabbitMqSource implements QueueSource {
         int first = out.size();
         if (prometheus != null) {
             countDiscovered(prometheus.poll(vhost, out));
+            rates.merge(vhost, out, first);
         } else {
-            listManagement(vhost, out);
+            out.addAll(listing.list(vhost));
+            if (!selection.isFixed()) {
+                countDiscovered(out.size() - first);
+            }
         }
         if (liveReady) {
             withLiveReady(vhost, out, first);
@@ -189,85 +235,12 @@ public final class RabbitMqSource implements QueueSource {
         }
     }
 
-    private void listManagement(String vhost, List<QueueSample> out) throws IOException, InterruptedException {
-        // queues that existed before this listing: looked up by name if paging skipped them
-        Collection<String> expected = selection.isFixed()
-                ? selection.fixedQueues() : discovered.getOrDefault(vhost, List.of());
-        List<ManagementQueue> listed = management.listQueues(vhost, expected);
-        long listedAt = clock.millis();
-        oldestAge.beginPoll(vhost);
-        if (selection.isFixed()) {
-            Map<String, ManagementQueue> byName = new HashMap<>(listed.size() * 2);
-            for (ManagementQueue q : listed) {
-                byName.put(q.name(), q);
-            }
-            for (String queue : selection.fixedQueues()) {
-                ManagementQueue q = byName.get(queue);
-                out.add(q != null ? managementSample(q, vhost, listedAt) : missingManagementQueue(queue, vhost));
-            }
-        } else {
-            List<String> names = new ArrayList<>();
-            for (ManagementQueue q : listed) { // each queue once (ManagementApiClient)
-                if (selection.discovers(q.name())) {
-                    out.add(managementSample(q, vhost, listedAt));
-                    names.add(q.name());
-                }
-            }
-            discovered.put(vhost, names);
-            countDiscovered(names.size());
-        }
-        oldestAge.endPoll(vhost); // forgets the histories of queues that are gone or not reported
-    }
-
     /** queuePattern: adds one vhost's discoveries; beyond maxQueues the poll fails (never a partial set). */
     private void countDiscovered(int queues) throws IOException {
         discoveredTotal += queues;
         if (discoveredTotal > maxQueues) {
             throw new IOException(tooManyQueues.apply(discoveredTotal));
         }
-    }
-
-    private QueueSample managementSample(ManagementQueue q, String vhost, long listedAt) {
-        QueueSample.Builder b = QueueSample.builder(name, q.name()).label(QueueSample.LABEL_VHOST, vhost);
-        if (q.countsKnown()) {
-            b.value(QueueMetric.READY, q.ready());
-            b.value(QueueMetric.UNACKED, q.unacked());
-            // outstanding = ready + unacked. Tasks executing under Celery's default early ack are
-            // in neither count (acked at start); worker tracking adds them, with queue_running,
-            // via QueueSample.with(OUTSTANDING, ready + unacked + running-early-acked).
-            b.value(QueueMetric.OUTSTANDING, q.ready() + q.unacked());
-        }
-        if (q.consumers() != ManagementQueue.UNKNOWN) {
-            b.value(QueueMetric.CONSUMERS, q.consumers());
-        }
-        // arrival = publishes into the queue. completion = acks: Celery acks a task when it
-        // starts by default (so this is "tasks started per second"), and when it finished with
-        // acks_late. Absent message_stats on an existing queue means no such traffic: 0.
-        // A negative rate from the plugin (counter reset) arrives as NaN: absent for this poll.
-        if (!Double.isNaN(q.publishRate())) {
-            b.value(QueueMetric.ARRIVAL_RATE, q.publishRate());
-        }
-        if (!Double.isNaN(q.ackRate())) {
-            b.value(QueueMetric.COMPLETION_RATE, q.ackRate());
-        }
-        // dated from the publish counter's history: see PublishHistory for the method and limits
-        double age = oldestAge.ageSeconds(vhost, q.name(), listedAt, q.published(), q.delivered(), q.ready());
-        if (!Double.isNaN(age)) {
-            b.value(QueueMetric.OLDEST_AGE_SECONDS, age);
-        }
-        return b.build();
-    }
-
-    private QueueSample missingManagementQueue(String queue, String vhost) {
-        return QueueSample.builder(name, queue).label(QueueSample.LABEL_VHOST, vhost)
-                .value(QueueMetric.READY, 0)
-                .value(QueueMetric.UNACKED, 0)
-                .value(QueueMetric.OUTSTANDING, 0)
-                .value(QueueMetric.CONSUMERS, 0)
-                .value(QueueMetric.ARRIVAL_RATE, 0)
-                .value(QueueMetric.COMPLETION_RATE, 0)
-                .value(QueueMetric.OLDEST_AGE_SECONDS, 0)
-                .build();
     }
 
     private void pollAmqp(String vhost, List<QueueSample> out) throws IOException {
@@ -293,6 +266,9 @@ public final class RabbitMqSource implements QueueSource {
 
     @Override
     public void close() {
+        if (rates != null) {
+            rates.close();
+        }
         for (PassiveDeclareCounter counter : counters.values()) {
             counter.close();
         }

@@ -18,7 +18,10 @@
  * <p>With {@code prometheusUri} as well, the three counts come from the Prometheus plugin's
  * {@code rabbitmq_detailed_queue_messages_ready}, {@code _messages_unacked} and {@code _consumers}
  * ({@link io.github.queuemetrics.adapter.source.rabbitmq.PrometheusQueuePoll}); the rates and the
- * oldest age are absent in that mode.
+ * oldest age come from the management listing run in the background, as of that listing
+ * ({@link io.github.queuemetrics.adapter.source.rabbitmq.BackgroundManagementListing}); the
+ * publish history is then sampled once per listing (30 s), which bounds the age's precision
+ * instead of the statistics interval.
  *
  * <h2>Oldest age without timestamps</h2>
  * Celery sets no AMQP {@code timestamp} ({@code head_message_timestamp} is null) and peeking is

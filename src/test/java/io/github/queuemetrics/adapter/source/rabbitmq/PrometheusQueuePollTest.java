@@ -104,8 +104,10 @@ class PrometheusQueuePollTest {
             assertThat(values.get("a")).isEqualTo(Map.of(QueueMetric.READY, 1.0, QueueMetric.UNACKED, 2.0,
                     QueueMetric.CONSUMERS, 1.0, QueueMetric.OUTSTANDING, 3.0));
             assertThat(values.get("new")).as("unmeasured, not empty").isEmpty();
-            assertThat(values.get("gone")).isEqualTo(Map.of(QueueMetric.READY, 0.0, QueueMetric.UNACKED, 0.0,
-                    QueueMetric.CONSUMERS, 0.0, QueueMetric.OUTSTANDING, 0.0));
+            assertThat(values.get("gone")).as("no queue: 0 for every metric, the rates and age included")
+                    .isEqualTo(Map.of(QueueMetric.READY, 0.0, QueueMetric.UNACKED, 0.0, QueueMetric.CONSUMERS, 0.0,
+                            QueueMetric.OUTSTANDING, 0.0, QueueMetric.ARRIVAL_RATE, 0.0, QueueMetric.COMPLETION_RATE, 0.0,
+                            QueueMetric.OLDEST_AGE_SECONDS, 0.0));
         }
     }
 

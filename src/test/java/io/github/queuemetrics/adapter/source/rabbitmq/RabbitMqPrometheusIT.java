@@ -18,10 +18,15 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,13 +37,18 @@ import org.junit.jupiter.api.Timeout;
  * The {@code prometheusUri} mode against the real broker and its rabbitmq_prometheus plugin, in
  * the vhost {@code i9-prom} (and {@code i9-prom-other}, which holds a queue of the same name that
  * must not be counted). Real messages, some held unacknowledged by a consumer that never acks; the
- * counts served with prometheusUri must equal those of the management-only mode.
+ * counts served with prometheusUri must equal those of the management-only mode. In the vhost
+ * {@code i9-prom-rates}, a real flow of published and consumed messages: the rates and the oldest
+ * age served with prometheusUri (from the background listing) must equal the management-only mode's.
  */
 @Timeout(180)
 class RabbitMqPrometheusIT {
 
     private static final String VHOST = "i9-prom";
     private static final String OTHER_VHOST = "i9-prom-other";
+    private static final String RATES_VHOST = "i9-prom-rates";
+    /** Runs the prometheusUri sources' background listings, as the adapter's worker pool does. */
+    private static final ExecutorService LISTINGS = Executors.newCachedThreadPool();
     private static final RabbitManagement BROKER = new RabbitManagement();
     private static final List<QueueMetric> COUNTS = List.of(QueueMetric.READY, QueueMetric.UNACKED,
             QueueMetric.CONSUMERS, QueueMetric.OUTSTANDING);
@@ -84,6 +94,8 @@ class RabbitMqPrometheusIT {
         }
         BROKER.deleteVhost(VHOST);
         BROKER.deleteVhost(OTHER_VHOST);
+        BROKER.deleteVhost(RATES_VHOST);
+        LISTINGS.shutdownNow();
     }
 
     private static void publish(Channel ch, String queue, int n) throws Exception {
@@ -119,15 +131,12 @@ class RabbitMqPrometheusIT {
                 "i9-idle", of(0, 0, 2), "i9-missing", of(0, 0, 0));
         try (RabbitMqSource management = new RabbitMqSource(config("it-mgmt", QUEUES, null));
              RabbitMqSource prometheus = new RabbitMqSource(config("it-prom", QUEUES, null)
-                     .withPrometheusUri(Brokers.rabbitPrometheusUri()))) {
+                     .withPrometheusUri(Brokers.rabbitPrometheusUri()), LISTINGS)) {
             // both report from the broker's statistics emission (every 5 s): wait until they have caught up
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 SourceSnapshot viaPrometheus = prometheus.poll();
                 assertThat(counts(management.poll())).isEqualTo(expected);
                 assertThat(counts(viaPrometheus)).isEqualTo(expected);
-                assertThat(viaPrometheus.queues()).allSatisfy(s -> assertThat(s.values())
-                        .doesNotContainKeys(QueueMetric.ARRIVAL_RATE, QueueMetric.COMPLETION_RATE,
-                                QueueMetric.OLDEST_AGE_SECONDS));
             });
         }
     }
@@ -137,7 +146,7 @@ class RabbitMqPrometheusIT {
         Pattern pattern = Pattern.compile("^i9-");
         try (RabbitMqSource management = new RabbitMqSource(config("it-mgmt-pattern", List.of(), pattern));
              RabbitMqSource prometheus = new RabbitMqSource(config("it-prom-pattern", List.of(), pattern)
-                     .withPrometheusUri(Brokers.rabbitPrometheusUri()))) {
+                     .withPrometheusUri(Brokers.rabbitPrometheusUri()), LISTINGS)) {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 Map<String, List<Double>> viaPrometheus = counts(prometheus.poll());
                 assertThat(viaPrometheus).containsOnlyKeys("i9-held", "i9-waiting", "i9-idle");
@@ -157,7 +166,7 @@ class RabbitMqPrometheusIT {
         Pattern pattern = Pattern.compile("^i9-lag$");
         try (Channel ch = connection.createChannel();
              RabbitMqSource prometheus = new RabbitMqSource(config("it-prom-lag", List.of(), pattern)
-                     .withPrometheusUri(Brokers.rabbitPrometheusUri()))) {
+                     .withPrometheusUri(Brokers.rabbitPrometheusUri()), LISTINGS)) {
             ch.queueDeclare("i9-lag", true, false, false, null);
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                     .until(() -> prometheus.poll().queues().size() == 1); // listed once its first statistics are out
@@ -178,15 +187,112 @@ class RabbitMqPrometheusIT {
             port = s.getLocalPort();
         }
         URI closed = URI.create("http://127.0.0.1:" + port);
-        try (RabbitMqSource prometheus = new RabbitMqSource(config("it-prom-closed", QUEUES, null).withPrometheusUri(closed))) {
+        try (RabbitMqSource prometheus = new RabbitMqSource(config("it-prom-closed", QUEUES, null).withPrometheusUri(closed),
+                LISTINGS)) {
             assertThatThrownBy(prometheus::poll).isInstanceOf(IOException.class)
                     .hasMessageContaining("Prometheus endpoint http://127.0.0.1:" + port + " is unreachable")
                     .hasMessageContaining("(vhost 'i9-prom')");
         }
         // the management port is not the Prometheus endpoint: refused, not read as "no queues"
         try (RabbitMqSource wrong = new RabbitMqSource(config("it-prom-wrong", QUEUES, null)
-                .withPrometheusUri(Brokers.rabbitManagementUri()))) {
+                .withPrometheusUri(Brokers.rabbitManagementUri()), LISTINGS)) {
             assertThatThrownBy(wrong::poll).isInstanceOf(IOException.class).hasMessageContaining("Prometheus endpoint");
         }
+    }
+
+    /**
+     * A real flow in {@code i9-prom-rates}: 10 messages published per second, a consumer acking 4
+     * per second, for 25 s, so both rates are well above 0 and the head waits. The prometheusUri
+     * source's ticker is moved by the refresh interval before each poll, so it lists as often as
+     * the management-only source polls (every second; both date the head from equally dense
+     * histories). Then the management-only values, one background listing, and the
+     * management-only values again: the prometheusUri values lie between the two readings, up to
+     * one statistics emission for the age (PublishHistory's precision).
+     */
+    @Test
+    void servesTheManagementApisRatesAndOldestAgeFromTheBackgroundListing() throws Exception {
+        BROKER.deleteVhost(RATES_VHOST); // left over from an aborted run
+        URI ratesAmqp = Brokers.rabbitVhost(RATES_VHOST);
+        SourceConfig config = new SourceConfig("it-rates", SourceType.RABBITMQ, ratesAmqp, Brokers.rabbitManagementUri(),
+                List.of(), null, List.of("i9-flow"), null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(30),
+                null, null, null);
+        AtomicLong ticker = new AtomicLong();
+        ExecutorService listings = Executors.newSingleThreadExecutor();
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUri(ratesAmqp);
+        try (Connection c = factory.newConnection("i9-prom-rates-it");
+             RabbitMqSource management = new RabbitMqSource(config);
+             RabbitMqSource prometheus = new RabbitMqSource(config.withPrometheusUri(Brokers.rabbitPrometheusUri()),
+                     RabbitMqSource.DEFAULT_TIMEOUT, ManagementApiClient.MAX_PAGE_SIZE, Clock.systemUTC(), listings,
+                     ticker::get)) {
+            Channel publisher = c.createChannel();
+            publisher.queueDeclare("i9-flow", true, false, false, null);
+            // both sources see the empty queue first, so both date the flow's messages from its start
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(flow(management.poll())).containsEntry(QueueMetric.OLDEST_AGE_SECONDS, 0.0);
+                assertThat(listedFlow(prometheus, ticker, listings)).containsEntry(QueueMetric.OLDEST_AGE_SECONDS, 0.0);
+            });
+            Channel consumer = c.createChannel();
+            consumer.basicQos(1);
+            consumer.basicConsume("i9-flow", false, new DefaultConsumer(consumer) {
+                @Override
+                public void handleDelivery(String tag, com.rabbitmq.client.Envelope envelope,
+                                           com.rabbitmq.client.AMQP.BasicProperties properties, byte[] body)
+                        throws IOException {
+                    try {
+                        Thread.sleep(250); // 4 per second
+                        getChannel().basicAck(envelope.getDeliveryTag(), false);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (com.rabbitmq.client.AlreadyClosedException e) {
+                        // the test closed the connection during this delivery: nothing left to ack
+                    }
+                }
+            });
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(25); System.nanoTime() < end; ) {
+                for (int i = 0; i < 10; i++) {
+                    publisher.basicPublish("", "i9-flow", null, "{}".getBytes(StandardCharsets.UTF_8));
+                    Thread.sleep(100);
+                }
+                management.poll();
+                listedFlow(prometheus, ticker, listings);
+            }
+            Map<QueueMetric, Double> before = flow(management.poll());
+            Map<QueueMetric, Double> viaPrometheus = listedFlow(prometheus, ticker, listings);
+            Map<QueueMetric, Double> after = flow(management.poll());
+            System.out.printf("i9-prom-rates: management %s, prometheusUri %s, management %s%n", before, viaPrometheus,
+                    after);
+            assertThat(viaPrometheus.get(QueueMetric.ARRIVAL_RATE)).as("arrival rate").isGreaterThan(1.0);
+            assertThat(viaPrometheus.get(QueueMetric.COMPLETION_RATE)).as("completion rate").isGreaterThan(0.5);
+            assertThat(viaPrometheus.get(QueueMetric.OLDEST_AGE_SECONDS)).as("oldest age").isGreaterThan(3.0);
+            assertBetween(QueueMetric.ARRIVAL_RATE, viaPrometheus, before, after, 0.05);
+            assertBetween(QueueMetric.COMPLETION_RATE, viaPrometheus, before, after, 0.05);
+            assertBetween(QueueMetric.OLDEST_AGE_SECONDS, viaPrometheus, before, after, 5.0);
+        } finally {
+            listings.shutdownNow();
+            BROKER.deleteVhost(RATES_VHOST);
+        }
+    }
+
+    private static Map<QueueMetric, Double> flow(SourceSnapshot snapshot) {
+        assertThat(snapshot.queues()).hasSize(1);
+        return snapshot.queues().get(0).values();
+    }
+
+    /** Moves the ticker so the next poll starts a listing, lets it finish, and returns the poll after it. */
+    private static Map<QueueMetric, Double> listedFlow(RabbitMqSource prometheus, AtomicLong ticker,
+                                                       ExecutorService listings) throws Exception {
+        ticker.addAndGet(RabbitMqSource.LEAST_LISTING_INTERVAL.toNanos());
+        prometheus.poll();
+        listings.submit(() -> { }).get(30, TimeUnit.SECONDS); // one thread: the listing has ended
+        return flow(prometheus.poll());
+    }
+
+    private static void assertBetween(QueueMetric metric, Map<QueueMetric, Double> served, Map<QueueMetric, Double> before,
+                                      Map<QueueMetric, Double> after, double slack) {
+        double low = Math.min(before.get(metric), after.get(metric));
+        double high = Math.max(before.get(metric), after.get(metric));
+        assertThat(served.get(metric)).as(metric.metricName() + " with prometheusUri against the management API's "
+                + before.get(metric) + " and " + after.get(metric)).isBetween(low - slack, high + slack);
     }
 }
