@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one benchmark of bench/README.md. Usage:
-#   bench/run.sh http|auth|celery-redis-poll|rabbit-poll|rabbit-prom-poll|memory|probe-rate|pidbox|pulp-poll|webhook|scaledown-latency|soak [args...]
+#   bench/run.sh http|auth|celery-redis-poll|rabbit-poll|rabbit-prom-poll|memory|probe-rate|pidbox|pulp-poll|webhook|scaledown-latency|soak|serving [args...]
 # Builds the jar and the test classes, computes the test classpath, then runs the bench main.
 # Benches are measurements, not tests: they print numbers; bench/README.md says what to compare.
 set -euo pipefail
@@ -30,6 +30,9 @@ case "$bench" in
     pidbox) main=PidboxBench ;;
     pulp-poll) main=PulpPollBench ;;
     soak) main=SoakBench ;;
+    serving)
+        command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
+        main=ServingBench ;;
     webhook) main=WebhookBench ;;
     scaledown-latency) main=ScaleDownLatencyBench ;;
     *) echo "unknown bench: $bench" >&2; sed -n '2,3p' "$0" >&2; exit 2 ;;

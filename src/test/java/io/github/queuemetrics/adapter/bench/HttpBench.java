@@ -190,7 +190,12 @@ public final class HttpBench {
 
     /** Runs wrk and reads its summary. */
     static WrkRun wrk(String server, String url, int seconds, int connections) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency", url)
+        return wrk(server, url, seconds, connections, 2);
+    }
+
+    /** wrk with {@code threads} threads. */
+    static WrkRun wrk(String server, String url, int seconds, int connections, int threads) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", url)
                 .redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -58,16 +58,23 @@ final class RateLoad implements AutoCloseable {
     private final Context context;
 
     RateLoad(boolean https, int connections) {
+        this(https, connections, HttpVersion.HTTP_1_1);
+    }
+
+    /** With {@code HTTP_2}: negotiated by ALPN, as kube-aggregator speaks to an APIService. */
+    RateLoad(boolean https, int connections, HttpVersion version) {
         // One event loop is plenty at a few thousand requests per second and leaves the other core
         // to the server under test.
         vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         HttpClientOptions options = new HttpClientOptions()
-                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setProtocolVersion(version)
+                .setUseAlpn(version == HttpVersion.HTTP_2)
                 .setKeepAlive(true)
                 .setSsl(https)
                 .setTrustAll(true)
                 .setVerifyHost(false);
-        client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(connections));
+        client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(connections)
+                .setHttp2MaxSize(connections));
         context = vertx.getOrCreateContext();
     }
 
