@@ -32,8 +32,8 @@ EXPOSE 6443 8080
 # limit for the heap (96 MiB in the Deployment's 384 MiB), Serial GC (no concurrent GC threads and
 # their structures), small thread stacks and code cache, two malloc arenas instead of one per core,
 # and the malloc heap trimmed every 5 s (the C2 compiler's arenas and other freed native memory go
-# back to the OS instead of staying resident). Measured with 10,000 queues: about 210 MiB resident
-# at 384 MiB, 170 MiB at 256 MiB; the 150 MiB target is not met. Give the container more memory
+# back to the OS instead of staying resident). Measured with 10,000 queues: about 205 MiB resident
+# at 384 MiB, 175 MiB at 256 MiB; the 150 MiB target is not met. Give the container more memory
 # for more queues.
 ENV MALLOC_ARENA_MAX=2
 # Exec form: java is PID 1 and receives the SIGTERM (graceful shutdown within the grace period).
