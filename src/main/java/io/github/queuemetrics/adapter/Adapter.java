@@ -22,6 +22,7 @@ import io.github.queuemetrics.adapter.workers.WorkerTracker;
 import io.github.queuemetrics.adapter.workers.WorkerTrackers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
@@ -57,6 +58,13 @@ public final class Adapter {
      * ends them anyway). Every broker call has its own deadline, so polls do end.
      */
     static final Duration POLL_DRAIN = Duration.ofSeconds(5);
+    /**
+     * Threads of Vert.x's default worker pool (its default is 20). It runs only the /metrics
+     * rendering (one at a time, {@code SharedScrape}) and the serving certificate's reading; broker
+     * calls have their own pool. The pool starts a new thread for each task until it is full, so
+     * with 20 a scrape every 5 s left 20 threads after 100 s (bench/README.md, memory rerun).
+     */
+    static final int WORKER_THREADS = 2;
 
     private final CommandLine.Options options;
     private final AdapterConfig config;
@@ -78,7 +86,7 @@ public final class Adapter {
     }
 
     public Future<Adapter> start() {
-        vertx = Vertx.vertx();
+        vertx = Vertx.vertx(vertxOptions());
         shutdown.push("vertx", () -> await(vertx.close()));
         store = new MetricStore(config.sources(), Clock.systemUTC());
         AdapterMetrics metrics = new AdapterMetrics(store, workers);
@@ -110,6 +118,11 @@ public final class Adapter {
                             secureServer.actualPort(), managementServer.actualPort(), config.sources().size());
                     return this;
                 });
+    }
+
+    /** Vert.x as the adapter runs it; see {@link #WORKER_THREADS}. */
+    static VertxOptions vertxOptions() {
+        return new VertxOptions().setWorkerPoolSize(WORKER_THREADS);
     }
 
     private boolean delegated() {

@@ -11,9 +11,9 @@ import java.util.Optional;
 
 /**
  * The repository's Dockerfile read as its instructions (line continuations joined, comments left
- * out), so tests can check it and run what it runs without Docker.
+ * out), so tests can check it and run what it runs without Docker (the memory bench runs its flags).
  */
-record Dockerfile(List<Instruction> instructions) {
+public record Dockerfile(List<Instruction> instructions) {
 
     static final Path FILE = Path.of(System.getProperty("user.dir"), "Dockerfile");
 
@@ -31,7 +31,7 @@ record Dockerfile(List<Instruction> instructions) {
         }
     }
 
-    static Dockerfile read() throws IOException {
+    public static Dockerfile read() throws IOException {
         List<Instruction> instructions = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         int stage = -1;
@@ -78,7 +78,7 @@ record Dockerfile(List<Instruction> instructions) {
     }
 
     /** {@code ENV} of the final stage, {@code KEY=value} pairs. */
-    List<String[]> env() {
+    public List<String[]> env() {
         List<String[]> env = new ArrayList<>();
         for (Instruction i : finalStage()) {
             if (i.keyword().equals("ENV")) {
@@ -91,7 +91,7 @@ record Dockerfile(List<Instruction> instructions) {
     }
 
     /** The JVM options of the entrypoint: between {@code java} and {@code -jar}. */
-    List<String> jvmFlags() {
+    public List<String> jvmFlags() {
         List<String> entrypoint = entrypoint();
         return entrypoint.subList(1, entrypoint.indexOf("-jar"));
     }
