@@ -121,7 +121,8 @@ class RabbitMqSourceIT {
             // sample of a queue never show in its rates (a run on a busy machine waited 20 s for a rate
             // that stayed 0), so the other four go in once the management API has seen the queue.
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
-                    .until(viaHttp::poll, s -> value(sample(s, "it-ready"), QueueMetric.READY) == 1.0);
+                    // (no READY at all until the broker's first statistics of the new queue)
+                    .until(viaHttp::poll, s -> Double.valueOf(1.0).equals(value(sample(s, "it-ready"), QueueMetric.READY)));
             ids.addAll(CeleryWorker.enqueue(Brokers.celeryBrokerUrl(amqp), "it-ready", 4, 1, null));
             assertThat(ids).hasSize(5);
             // AMQP is live: no waiting for statistics
