@@ -72,18 +72,7 @@ final class ManagementListing {
     }
 
     private QueueSample sample(ManagementQueue q, String vhost, long listedAt) {
-        QueueSample.Builder b = QueueSample.builder(source, q.name()).label(QueueSample.LABEL_VHOST, vhost);
-        if (q.countsKnown()) {
-            b.value(QueueMetric.READY, q.ready());
-            b.value(QueueMetric.UNACKED, q.unacked());
-            // outstanding = ready + unacked. Tasks executing under Celery's default early ack are
-            // in neither count (acked at start); worker tracking adds them, with queue_running,
-            // via QueueSample.with(OUTSTANDING, ready + unacked + running-early-acked).
-            b.value(QueueMetric.OUTSTANDING, q.ready() + q.unacked());
-        }
-        if (q.consumers() != ManagementQueue.UNKNOWN) {
-            b.value(QueueMetric.CONSUMERS, q.consumers());
-        }
+        QueueSample.Builder b = counts(source, q, vhost);
         // arrival = publishes into the queue. completion = acks: Celery acks a task when it
         // starts by default (so this is "tasks started per second"), and when it finished with
         // acks_late. Absent message_stats on an existing queue means no such traffic: 0.
@@ -100,6 +89,26 @@ final class ManagementListing {
             b.value(QueueMetric.OLDEST_AGE_SECONDS, age);
         }
         return b.build();
+    }
+
+    /**
+     * A sample of {@code q} with its counts, each only when known (a queue without its first
+     * statistics is unmeasured, not empty); the Prometheus mode's look-ups take just these.
+     */
+    static QueueSample.Builder counts(String source, ManagementQueue q, String vhost) {
+        QueueSample.Builder b = QueueSample.builder(source, q.name()).label(QueueSample.LABEL_VHOST, vhost);
+        if (q.countsKnown()) {
+            b.value(QueueMetric.READY, q.ready());
+            b.value(QueueMetric.UNACKED, q.unacked());
+            // outstanding = ready + unacked. Tasks executing under Celery's default early ack are
+            // in neither count (acked at start); worker tracking adds them, with queue_running,
+            // via QueueSample.with(OUTSTANDING, ready + unacked + running-early-acked).
+            b.value(QueueMetric.OUTSTANDING, q.ready() + q.unacked());
+        }
+        if (q.consumers() != ManagementQueue.UNKNOWN) {
+            b.value(QueueMetric.CONSUMERS, q.consumers());
+        }
+        return b;
     }
 
     /** A configured queue the broker does not have: 0 for every metric the management API measures (the contract's rule). */

@@ -1,6 +1,5 @@
 package io.github.queuemetrics.adapter.source.rabbitmq;
 
-import io.github.queuemetrics.adapter.model.QueueMetric;
 import io.github.queuemetrics.adapter.model.QueueSample;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -84,17 +83,8 @@ final class PrometheusQueuePoll {
         return q.map(found -> sample(found, vhost));
     }
 
-    /** Counts only, each when known (a queue without its first statistics is unmeasured, not empty). */
+    /** Counts only: rates and ages come from the background management listing. */
     private QueueSample sample(ManagementQueue q, String vhost) {
-        QueueSample.Builder b = QueueSample.builder(source, q.name()).label(QueueSample.LABEL_VHOST, vhost);
-        if (q.countsKnown()) {
-            b.value(QueueMetric.READY, q.ready());
-            b.value(QueueMetric.UNACKED, q.unacked());
-            b.value(QueueMetric.OUTSTANDING, q.ready() + q.unacked());
-        }
-        if (q.consumers() != ManagementQueue.UNKNOWN) {
-            b.value(QueueMetric.CONSUMERS, q.consumers());
-        }
-        return b.build();
+        return ManagementListing.counts(source, q, vhost).build();
     }
 }
