@@ -3,7 +3,9 @@ package io.github.queuemetrics.adapter.testsupport;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.github.queuemetrics.adapter.testsupport.SimulatedWorkload.Kind;
+import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -246,10 +248,19 @@ public final class KubeletSimulator implements AutoCloseable {
 
     /** The containers stopped: the finalizer goes, and with it the Pod object. */
     void removeObject(String pod) {
-        client.pods().inNamespace(workload.namespace()).withName(pod).edit(p -> {
-            p.getMetadata().setFinalizers(new ArrayList<>());
-            return p;
-        });
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.pods().inNamespace(workload.namespace()).withName(pod).edit(p -> {
+                    p.getMetadata().setFinalizers(new ArrayList<>());
+                    return p;
+                });
+                break;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
         client.pods().inNamespace(workload.namespace()).withName(pod).delete();
     }
 
@@ -260,17 +271,34 @@ public final class KubeletSimulator implements AutoCloseable {
                 continue;
             }
             boolean ready = readinessProbe.test(slot.name);
-            if (ready != slot.ready) {
+            if (ready != slot.ready && writeReady(slot.name, ready)) {
                 slot.ready = ready;
-                client.pods().inNamespace(workload.namespace()).withName(slot.name).editStatus(p -> {
-                    p.getStatus().getConditions().forEach(c -> {
-                        if ("Ready".equals(c.getType())) {
-                            c.setStatus(ready ? "True" : "False");
-                        }
-                    });
-                    return p;
-                });
             }
+        }
+    }
+
+    /**
+     * Writes the Ready condition; false when the write lost a race with another writer (the
+     * adapter patching the pod's annotations between our read and our write: 409 Conflict). The
+     * kubelet's status manager retries such a write on its next sync; so does this loop, because
+     * the slot keeps its old readiness until the write lands.
+     */
+    private boolean writeReady(String pod, boolean ready) {
+        try {
+            client.pods().inNamespace(workload.namespace()).withName(pod).editStatus(p -> {
+                p.getStatus().getConditions().forEach(c -> {
+                    if ("Ready".equals(c.getType())) {
+                        c.setStatus(ready ? "True" : "False");
+                    }
+                });
+                return p;
+            });
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                return false;
+            }
+            throw e;
         }
     }
 
