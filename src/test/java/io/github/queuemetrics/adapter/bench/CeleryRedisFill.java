@@ -28,6 +28,18 @@ final class CeleryRedisFill {
         return names;
     }
 
+    /** Every list of the queues: the base list and the three priority lists of each. */
+    static List<String> listKeys(List<String> names) {
+        List<String> keys = new ArrayList<>(names.size() * 4);
+        for (String q : names) {
+            keys.add(q);
+            for (String step : List.of("3", "6", "9")) {
+                keys.add(q + SEP + step);
+            }
+        }
+        return keys;
+    }
+
     /** Empties {@code db} (the bench's own) and writes the queues; returns their names. */
     static List<String> fill(URI db, int queues, int unacked) {
         List<String> names = queueNames(queues);

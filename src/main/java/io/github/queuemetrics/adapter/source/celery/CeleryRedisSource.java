@@ -135,6 +135,7 @@ public final class CeleryRedisSource implements QueueSource {
         if (plan == null || !plan.queues.equals(queues)) {
             plan = new QueueListsReader.Plan(queues, keys);
         }
+        oldest.use(plan);
         QueueListsReader.Pending pendingLists;
         UnackedHashReader.Scan scan;
         try (Pipeline pipeline = redis.pipelined()) {
@@ -143,11 +144,11 @@ public final class CeleryRedisSource implements QueueSource {
             pipeline.sync();
         }
         Instant takenAt = Instant.now();
-        QueueListsReader.Lists lists = pendingLists.get(redis);
+        QueueListsReader.Lists lists = pendingLists.get(redis, oldest::knownHead);
         UnackedHashReader.Counts counts = scan.finish(redis);
         Map<String, Integer> unacked = UnackedHashReader.perQueue(counts, bindings(redis, tables, counts));
         noteUnparsable(counts.unparsable());
-        double[] ages = oldest.update(plan, lists);
+        double[] ages = oldest.update(lists);
 
         List<QueueSample> samples = new ArrayList<>(plan.queueCount());
         for (int q = 0; q < plan.queueCount(); q++) {

@@ -15,20 +15,22 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * Reads the length and a fingerprint of the oldest element of every priority list of every queue.
  *
  * <p>The first round trip is a pipelined {@code LLEN} per list, sent together with the first page
- * of the unacked HSCAN. Then, for the non-empty lists only, one pipelined round trip of
+ * of the unacked HSCAN. Then, for the non-empty lists whose head is not known from an earlier poll
+ * ({@link KnownHeads}: in practice the lists whose length changed), one pipelined round trip of
  * {@link #HEADS_SCRIPT} calls ({@link #KEYS_PER_SCRIPT} lists each): for each list Redis itself
  * takes the oldest message ({@code LINDEX key -1}: kombu LPUSHes and BRPOPs from the right) and
- * answers only its length and a sample: its first 32 and last {@link #TAIL_BYTES} bytes. kombu
- * ends every envelope with {@code "delivery_tag": "<uuid>"}}, unique per message, so this tells one
- * message from the next (a writer whose messages differed only in their middle would make a new
- * head look like the old one: its age would run on, too old, never too young). What this process
- * reads per list is bounded (the length and at most 160 bytes) whatever the message size: a queue
- * of 5 MB messages no longer costs 5 MB of network and heap per poll.
+ * answers only its length and its last {@link #TAIL_BYTES} bytes. kombu ends every envelope with
+ * {@code "delivery_tag": "<uuid>"}} (39 bytes), unique per message, so this tells one message from
+ * the next (a writer whose messages had the same length and differed only before their last 48
+ * bytes would make a new head look like the old one: its age would run on, too old, never too
+ * young). What this process reads per list is bounded (the length and at most 48 bytes) whatever
+ * the message size: a queue of 5 MB messages does not cost 5 MB of network and heap per poll.
  *
- * <p>The price is Redis CPU: a {@code redis.call} of LINDEX costs Redis ~6 us against ~1.5 us for a
- * pipelined LINDEX (measured on Redis 7.0 with 40,000 non-empty lists of 1 KB messages: 240 ms per
- * poll against 60 ms), and each script holds Redis for at most {@link #KEYS_PER_SCRIPT} lists
- * (~3 ms). Most priority lists of most deployments are empty and cost one LLEN only.
+ * <p>The price is Redis CPU: a scripted LINDEX with its sample costs Redis ~4 us against ~0.7 us
+ * for a pipelined LINDEX (Redis 7.0, 40,000 non-empty lists of 1 KB messages, every head read:
+ * 155 ms of scripts per poll; {@code bench/run.sh celery-redis-poll}), and each script holds Redis
+ * for at most {@link #KEYS_PER_SCRIPT} lists (~2 ms). So only heads that may have changed are
+ * read; most priority lists of most deployments are empty and cost one LLEN only.
  *
  * <p>The Redis user must be allowed {@code EVAL} (ACL category {@code @scripting}); without it the
  * poll fails and says so.
@@ -38,12 +40,12 @@ import redis.clients.jedis.exceptions.JedisDataException;
 final class QueueListsReader {
 
     static final int KEYS_PER_SCRIPT = 500;
-    static final int TAIL_BYTES = 128;
+    static final int TAIL_BYTES = 48;
 
     /**
      * KEYS: non-empty lists; ARGV[1]: tail bytes. Per key two values: the length of its oldest
-     * element and a sample of it (its first 32 and last ARGV[1] bytes; the whole element when it
-     * is not longer), or false, false when the key is no longer a non-empty list (redis.pcall: a
+     * element and its last ARGV[1] bytes (the whole element when it is not longer; one substring
+     * and no concatenation: the sample's cost is most of the script's), or false, false when the key is no longer a non-empty list (redis.pcall: a
      * key that changed type meanwhile must not fail the poll).
      */
     static final String HEADS_SCRIPT = """
@@ -53,8 +55,8 @@ final class QueueListsReader {
               local head = redis.pcall('LINDEX', key, -1)
               if type(head) == 'string' then
                 out[2 * i - 1] = #head
-                if #head > 32 + n then
-                  out[2 * i] = string.sub(head, 1, 32) .. string.sub(head, -n)
+                if #head > n then
+                  out[2 * i] = string.sub(head, -n)
                 else
                   out[2 * i] = head
                 end
@@ -101,7 +103,14 @@ final class QueueListsReader {
     record Lists(long[] lengths, byte[][] heads) {
     }
 
-    /** The LLEN answers of the first trip; {@link #get(Jedis)} after the pipeline was synced. */
+    /** Head fingerprints known from earlier polls (see {@link OldestTaskTracker#knownHead}). */
+    @FunctionalInterface
+    interface KnownHeads {
+        /** The fingerprint of list {@code list} (index in the plan) of {@code length} elements, or null to read it. */
+        byte[] head(int list, long length);
+    }
+
+    /** The LLEN answers of the first trip; {@link #get} after the pipeline was synced. */
     static final class Pending {
         private final Plan plan;
         private final List<Response<Object>> lengths;
@@ -111,12 +120,15 @@ final class QueueListsReader {
             this.lengths = lengths;
         }
 
-        /** Reads the lengths and fetches the fingerprints of the non-empty lists (second trip). */
-        Lists get(Jedis jedis) {
+        /**
+         * Reads the lengths and fetches the fingerprints of the non-empty lists that {@code known}
+         * does not answer for (second trip; none when it answers for all).
+         */
+        Lists get(Jedis jedis, KnownHeads known) {
             int count = plan.listKeys.length;
             long[] lengths = new long[count];
-            int[] nonEmpty = new int[count];
-            int nonEmptyCount = 0;
+            int[] toRead = new int[count];
+            int toReadCount = 0;
             for (int l = 0; l < count; l++) {
                 try {
                     Object reply = this.lengths.get(l).get();
@@ -127,21 +139,26 @@ final class QueueListsReader {
                 } catch (JedisDataException notAList) {
                     lengths[l] = 0; // WRONGTYPE: kombu's _size skips it too
                 }
-                if (lengths[l] > 0) {
-                    nonEmpty[nonEmptyCount++] = l;
-                }
             }
             byte[][] heads = new byte[count][];
-            if (nonEmptyCount == 0) {
+            for (int l = 0; l < count; l++) {
+                if (lengths[l] > 0) {
+                    heads[l] = known.head(l, lengths[l]);
+                    if (heads[l] == null) {
+                        toRead[toReadCount++] = l;
+                    }
+                }
+            }
+            if (toReadCount == 0) {
                 return new Lists(lengths, heads);
             }
             List<Response<Object>> replies = new ArrayList<>();
             try (Pipeline pipeline = jedis.pipelined()) {
-                for (int from = 0; from < nonEmptyCount; from += KEYS_PER_SCRIPT) {
-                    int to = Math.min(nonEmptyCount, from + KEYS_PER_SCRIPT);
+                for (int from = 0; from < toReadCount; from += KEYS_PER_SCRIPT) {
+                    int to = Math.min(toReadCount, from + KEYS_PER_SCRIPT);
                     byte[][] params = new byte[to - from + 1][];
                     for (int k = from; k < to; k++) {
-                        params[k - from] = plan.keyBytes[nonEmpty[k]];
+                        params[k - from] = plan.keyBytes[toRead[k]];
                     }
                     params[to - from] = TAIL_BYTES_ARG;
                     replies.add(pipeline.eval(HEADS_SCRIPT_BYTES, to - from, params));
@@ -151,13 +168,13 @@ final class QueueListsReader {
             for (int r = 0; r < replies.size(); r++) {
                 Object reply = replies.get(r).get();
                 if (!(reply instanceof List<?> values) || values.size() != 2 * Math.min(KEYS_PER_SCRIPT,
-                        nonEmptyCount - r * KEYS_PER_SCRIPT)) {
+                        toReadCount - r * KEYS_PER_SCRIPT)) {
                     throw new IllegalStateException("the head script answered " + reply);
                 }
                 for (int i = 0; i < values.size() / 2; i++) {
                     Object length = values.get(2 * i);
                     Object sample = values.get(2 * i + 1);
-                    heads[nonEmpty[r * KEYS_PER_SCRIPT + i]] = length instanceof Long n && sample instanceof byte[] s
+                    heads[toRead[r * KEYS_PER_SCRIPT + i]] = length instanceof Long n && sample instanceof byte[] s
                             ? fingerprint(n, s) : null;
                 }
             }

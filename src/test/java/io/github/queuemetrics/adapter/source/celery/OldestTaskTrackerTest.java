@@ -21,7 +21,8 @@ class OldestTaskTrackerTest {
 
     /** Heads of a, a:9, b, b:9. */
     private double[] poll(String a0, String a9, String b0, String b9) {
-        return tracker.update(plan, new QueueListsReader.Lists(new long[4], new byte[][] {h(a0), h(a9), h(b0), h(b9)}));
+        tracker.use(plan);
+        return tracker.update(new QueueListsReader.Lists(new long[4], new byte[][] {h(a0), h(a9), h(b0), h(b9)}));
     }
 
     @Test
@@ -53,5 +54,60 @@ class OldestTaskTrackerTest {
         now.addAndGet(5 * SECOND);
         // the same bytes again are a new arrival (e.g. a restored message): aged from now
         assertThat(poll("m1", null, null, null)).containsExactly(0, 0);
+    }
+
+    /** List a of {@code length} elements with head {@code head}, the other lists empty. */
+    private double[] pollA(long length, String head) {
+        tracker.use(plan);
+        return tracker.update(new QueueListsReader.Lists(new long[] {length, 0, 0, 0},
+                new byte[][] {h(head), null, null, null}));
+    }
+
+    @Test
+    void aHeadIsKnownWhileItsLengthHoldsAndIsReadAgainOnItsTurnOfTheRotation() {
+        tracker.use(plan);
+        assertThat(tracker.knownHead(0, 3)).as("never read").isNull();
+        pollA(3, "m1");
+        assertThat(tracker.knownHead(0, 4)).as("the length changed").isNull();
+        assertThat(tracker.knownHead(0, 2)).as("the length changed").isNull();
+        int turns = 0;
+        for (int poll = 0; poll < 2 * OldestTaskTracker.RECHECK_POLLS; poll++) {
+            byte[] known = tracker.knownHead(0, 3);
+            if (known == null) {
+                turns++;
+            } else {
+                assertThat(known).isEqualTo(h("m1"));
+            }
+            pollA(3, "m1");
+        }
+        assertThat(turns).as("reads in two rotations").isEqualTo(2);
+    }
+
+    @Test
+    void aLongerListWithTheSameHeadKeepsItsAgeAndItsNewLength() {
+        pollA(3, "m1");
+        now.addAndGet(4 * SECOND);
+        assertThat(pollA(5, "m1")).containsExactly(4, 0); // two tasks arrived behind the oldest
+        byte[] known = tracker.knownHead(0, 5);
+        if (known == null) { // its turn of the rotation: the next poll is not
+            pollA(5, "m1");
+            known = tracker.knownHead(0, 5);
+        }
+        assertThat(known).isEqualTo(h("m1"));
+        assertThat(tracker.knownHead(0, 3)).isNull();
+    }
+
+    @Test
+    void aNewPlanKeepsWhatIsKnownOfTheListsItStillHas() {
+        poll("m1", null, "x", null);
+        now.addAndGet(3 * SECOND);
+        QueueListsReader.Plan onlyB = new QueueListsReader.Plan(List.of("b"),
+                new CeleryRedisKeys(List.of(0, 9), "\u0006\u0016", ""));
+        tracker.use(onlyB);
+        assertThat(tracker.update(new QueueListsReader.Lists(new long[2], new byte[][] {h("x"), null})))
+                .containsExactly(3); // b's head moved from index 2 to 0 with its first sighting
+        tracker.use(plan);
+        now.addAndGet(SECOND);
+        assertThat(poll("m1", null, "x", null)).as("a was forgotten while not polled").containsExactly(0, 4);
     }
 }
