@@ -8,6 +8,7 @@ import io.github.queuemetrics.adapter.store.MetricItem;
 import io.github.queuemetrics.adapter.store.MetricQueryException;
 import io.github.queuemetrics.adapter.store.MetricStore;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.stream.Collectors;
 /**
  * {@code GET /apis/external.metrics.k8s.io/v1beta1/namespaces/{namespace}/{metric}?labelSelector=...}:
  * an ExternalMetricValueList read only from the {@link MetricStore}, never from a broker, so it
- * answers from the event loop without blocking.
+ * answers from the event loop without blocking. Answers are kept until the store changes
+ * ({@link MetricAnswerCache}).
  */
 final class ExternalMetricHandler implements Handler<RoutingContext> {
 
@@ -28,13 +30,22 @@ final class ExternalMetricHandler implements Handler<RoutingContext> {
             .map(QueueMetric::metricName).collect(Collectors.joining(", "));
 
     private final MetricStore store;
+    private final MetricAnswerCache answers;
 
     ExternalMetricHandler(MetricStore store) {
         this.store = store;
+        this.answers = new MetricAnswerCache(store);
     }
 
     @Override
     public void handle(RoutingContext ctx) {
+        String uri = ctx.request().uri();
+        Buffer kept = answers.get(uri);
+        if (kept != null) {
+            JsonResponses.ok(ctx, kept);
+            return;
+        }
+        long version = store.version(); // before the query: see MetricStore.version()
         String namespace = ctx.pathParam("namespace");
         String metricName = ctx.pathParam("metric");
         Optional<QueueMetric> metric = QueueMetric.byName(metricName);
@@ -69,6 +80,8 @@ final class ExternalMetricHandler implements Handler<RoutingContext> {
                     + e.getMessage()));
             return;
         }
-        JsonResponses.ok(ctx, body);
+        Buffer encoded = Buffer.buffer(body);
+        answers.put(uri, namespace, version, encoded);
+        JsonResponses.ok(ctx, encoded);
     }
 }

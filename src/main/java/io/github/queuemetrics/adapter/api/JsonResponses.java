@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter.api;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +29,15 @@ public final class JsonResponses {
         return send(ctx.response(), 200, json);
     }
 
+    /** A body already encoded as JSON bytes (the same buffer may be sent many times). */
+    public static Future<Void> ok(RoutingContext ctx, Buffer json) {
+        HttpServerResponse response = ctx.response();
+        if (response.ended()) {
+            return Future.succeededFuture();
+        }
+        return headers(response.setStatusCode(200)).end(json);
+    }
+
     public static Future<Void> status(RoutingContext ctx, Status status) {
         return send(ctx.response(), status.code(), status.toJson());
     }
@@ -40,9 +50,11 @@ public final class JsonResponses {
         if (response.ended()) {
             return Future.succeededFuture();
         }
-        return response.setStatusCode(code)
-                .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, private")
-                .end(body);
+        return headers(response.setStatusCode(code)).end(body);
+    }
+
+    private static HttpServerResponse headers(HttpServerResponse response) {
+        return response.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache, private");
     }
 }

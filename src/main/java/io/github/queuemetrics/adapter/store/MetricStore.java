@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,6 +32,8 @@ public final class MetricStore {
     private final Map<String, SourceState> states = new ConcurrentHashMap<>();
     private final Clock clock;
     private final LongSupplier ticker;
+    /** Bumped after every recorded poll outcome (see {@link #version()}). */
+    private final AtomicLong version = new AtomicLong();
 
     public MetricStore(List<SourceConfig> sources, Clock clock) {
         this(sources, clock, System::nanoTime);
@@ -51,12 +54,41 @@ public final class MetricStore {
     public void recordSuccess(SourceSnapshot snapshot) {
         long now = ticker.getAsLong();
         states.computeIfPresent(snapshot.source(), (name, old) -> old.succeeded(snapshot, now));
+        version.incrementAndGet();
     }
 
     /** Keeps the last good snapshot: it is served until it is older than maxStaleness. */
     public void recordFailure(String source, String error) {
         long now = ticker.getAsLong();
         states.computeIfPresent(source, (name, old) -> old.failed(error, now));
+        version.incrementAndGet();
+    }
+
+    /**
+     * Changes after every recorded poll outcome, once the new state is in place. An answer computed
+     * from a query that began at version v (read before the query) still holds while the version is
+     * v and no source it relied on has gone stale ({@link #freshUntil}): the store holds nothing
+     * else that an answer depends on.
+     */
+    public long version() {
+        return version.get();
+    }
+
+    /**
+     * The ticker reading after which the first source visible to {@code namespace} that is fresh
+     * now goes stale ({@link Long#MAX_VALUE} when none is fresh): until then, and while the
+     * {@link #version()} holds, every query for that namespace answers as it does now.
+     */
+    public long freshUntil(String namespace) {
+        long now = ticker.getAsLong();
+        long until = Long.MAX_VALUE;
+        for (SourceConfig config : configs.values()) {
+            SourceState state = states.get(config.name());
+            if (config.visibleTo(namespace) && state.isFresh(now, config.maxStaleness())) {
+                until = Math.min(until, state.goodAtNanos() + config.maxStaleness().toNanos());
+            }
+        }
+        return until;
     }
 
     public SourceState state(String source) {
