@@ -1,6 +1,7 @@
 package io.github.queuemetrics.adapter.bench;
 
 import io.github.queuemetrics.adapter.image.Dockerfile;
+import io.github.queuemetrics.adapter.testsupport.AdapterJar;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +80,7 @@ public final class MemoryBench {
 
     static String measure(Path config, List<String> jvm, int seconds, List<String> names) throws Exception {
         long started = System.nanoTime();
-        try (AdapterProcess adapter = AdapterProcess.start(config, jvm, Duration.ofSeconds(180))) {
+        try (AdapterJar adapter = AdapterJar.start(config, Files.createTempFile("qma-bench-adapter", ".log"), jvm, Map.of(), Duration.ofSeconds(180))) {
             double readySeconds = (System.nanoTime() - started) / 1e9;
             long afterStart = adapter.statusKib("VmRSS");
             AtomicLong maxRss = new AtomicLong(afterStart);
@@ -125,7 +127,7 @@ public final class MemoryBench {
     }
 
     /** With -XX:NativeMemoryTracking=summary: the committed KiB of each JVM area, from jcmd. */
-    static String nativeMemory(AdapterProcess adapter, List<String> jvm) throws Exception {
+    static String nativeMemory(AdapterJar adapter, List<String> jvm) throws Exception {
         if (jvm.stream().noneMatch(f -> f.startsWith("-XX:NativeMemoryTracking"))) {
             return "";
         }

@@ -1,11 +1,13 @@
 package io.github.queuemetrics.adapter.bench;
 
+import io.github.queuemetrics.adapter.testsupport.AdapterJar;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Probe answers at a constant rate: p50/p99/p99.9 of GETs sent open-loop (see {@link RateLoad})
@@ -37,7 +39,7 @@ public final class ProbeRateBench {
         Path config = Files.createTempFile("qma-bench-probe", ".yaml");
         Files.writeString(config, "pollInterval: 5s\nsources:\n  - name: probe-bench\n    type: celery-redis\n"
                 + "    uri: " + Brokers.redisUri(13) + "\n    queues: [qma-bench-probe]\n");
-        try (AdapterProcess adapter = AdapterProcess.start(config, List.of(), Duration.ofSeconds(60))) {
+        try (AdapterJar adapter = AdapterJar.start(config, Files.createTempFile("qma-bench-adapter", ".log"), List.of(), Map.of(), Duration.ofSeconds(60))) {
             System.out.println(measure(adapter.managementUri("/healthz"), rate, seconds, connections));
         } finally {
             Files.deleteIfExists(config);

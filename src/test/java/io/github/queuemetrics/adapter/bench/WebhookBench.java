@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.github.queuemetrics.adapter.scaledown.ScaleReviews;
+import io.github.queuemetrics.adapter.testsupport.AdapterJar;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import io.github.queuemetrics.adapter.testsupport.CeleryWorker;
 import io.github.queuemetrics.adapter.testsupport.Kubeconfigs;
@@ -68,7 +69,7 @@ public final class WebhookBench {
                 new KubernetesCrudDispatcher(), true);
         server.init();
         List<CeleryWorker> workers = new ArrayList<>();
-        AdapterProcess adapter = null;
+        AdapterJar adapter = null;
         try (KubernetesClient client = server.createClient()) {
             workloads(client, pods);
             URI amqp = Brokers.rabbitVhost("i7-hook-bench");
@@ -80,8 +81,8 @@ public final class WebhookBench {
             Path dir = Files.createTempDirectory("qma-webhook-bench");
             Path config = Files.writeString(dir.resolve("adapter.yaml"), config(amqp));
             Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), kubeconfig(server.url("/")));
-            adapter = AdapterProcess.start(config, List.of(), List.of("--kubeconfig", kubeconfig.toString()),
-                    Duration.ofSeconds(120));
+            adapter = AdapterJar.start(config, dir.resolve("adapter.log"), List.of(), Map.of(), Duration.ofSeconds(120),
+                    "--kubeconfig", kubeconfig.toString());
             HttpClient http = HttpClient.newBuilder().sslContext(TestCertificates.anonymousClientContext())
                     .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
             awaitHook(http, adapter);
@@ -118,7 +119,7 @@ public final class WebhookBench {
         String body(int i);
     }
 
-    static void series(String name, HttpClient http, AdapterProcess adapter, int reviews, int warmup, Review review)
+    static void series(String name, HttpClient http, AdapterJar adapter, int reviews, int warmup, Review review)
             throws Exception {
         double[] millis = new double[reviews];
         int allowed = 0;
@@ -140,7 +141,7 @@ public final class WebhookBench {
                 BenchStats.machine());
     }
 
-    static JsonNode post(HttpClient http, AdapterProcess adapter, String body) throws Exception {
+    static JsonNode post(HttpClient http, AdapterJar adapter, String body) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(adapter.secureUri("/admission/scale"))
                 .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -151,7 +152,7 @@ public final class WebhookBench {
     }
 
     /** The hook connects after /readyz; wait until a dry run gets a decision. */
-    static void awaitHook(HttpClient http, AdapterProcess adapter) throws Exception {
+    static void awaitHook(HttpClient http, AdapterJar adapter) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         String message = "";
         while (System.nanoTime() < deadline) {

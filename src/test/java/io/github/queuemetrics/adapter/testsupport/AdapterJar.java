@@ -51,14 +51,22 @@ public final class AdapterJar implements AutoCloseable {
     /** As {@link #start(Path, String, String...)}, with JVM flags before {@code -jar} and more environment. */
     public static AdapterJar start(Path dir, String yaml, List<String> jvmFlags, Map<String, String> env,
                                    String... moreArgs) throws Exception {
+        Path config = Files.writeString(dir.resolve("adapter.yaml"), yaml);
+        return start(config, dir.resolve("adapter.log"), jvmFlags, env, Duration.ofSeconds(60), moreArgs);
+    }
+
+    /**
+     * The jar on an existing {@code config}, its output to {@code log}, ready (every source polled
+     * and the secure port listening) within {@code readyWithin}: the benchmarks' entry point.
+     */
+    public static AdapterJar start(Path config, Path log, List<String> jvmFlags, Map<String, String> env,
+                                   Duration readyWithin, String... moreArgs) throws Exception {
         if (!Files.isRegularFile(JAR) || !Files.isDirectory(BASE.resolve("target/lib"))) {
             throw new IllegalStateException(JAR + " (with target/lib/) is missing: build it with `mvn package` "
-                    + "(`mvn verify` does, before the integration tests)");
+                    + "(`mvn verify` does, before the integration tests; bench/run.sh does too)");
         }
-        Path config = Files.writeString(dir.resolve("adapter.yaml"), yaml);
         int management = freePort();
         int secure = freePort();
-        Path log = dir.resolve("adapter.log");
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
         command.addAll(jvmFlags);
@@ -73,7 +81,7 @@ public final class AdapterJar implements AutoCloseable {
         builder.environment().putAll(env);
         AdapterJar adapter = new AdapterJar(builder.start(), management, secure, log);
         try {
-            adapter.awaitReady(Duration.ofSeconds(60));
+            adapter.awaitReady(readyWithin);
         } catch (Exception e) {
             adapter.close();
             throw e;
@@ -92,7 +100,9 @@ public final class AdapterJar implements AutoCloseable {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(managementUri("/readyz"))
                         .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                // /readyz turns 200 once the sources have polled, a moment before the secure port
+                // listens (it starts last): wait for both.
+                if (r.statusCode() == 200 && listening(securePort)) {
                     return;
                 }
                 last = r.statusCode() + " " + r.body();
@@ -102,6 +112,15 @@ public final class AdapterJar implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new IllegalStateException("the adapter was not ready within " + within + ": " + last + "\n" + log());
+    }
+
+    private static boolean listening(int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int freePort() throws IOException {
@@ -125,6 +144,20 @@ public final class AdapterJar implements AutoCloseable {
 
     public URI managementUri(String path) {
         return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
+    public URI secureUri(String path) {
+        return URI.create("https://127.0.0.1:" + securePort + path);
+    }
+
+    /** A field of /proc/PID/status in KiB, e.g. VmRSS or VmHWM. */
+    public long statusKib(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
+            }
+        }
+        throw new IOException(field + " not in /proc/" + process.pid() + "/status");
     }
 
     public String log() {
