@@ -7,7 +7,6 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -18,10 +17,6 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +133,7 @@ final class ServingCertificateReloader {
             throw new IOException("no certificate in the certificate file");
         }
         X509Certificate leaf = (X509Certificate) certificates.iterator().next();
-        PrivateKey key = privateKey(keyPem);
+        PrivateKey key = PemPrivateKeys.read(keyPem);
         String algorithm = "EC".equals(key.getAlgorithm()) ? "SHA256withECDSA" : "SHA256with" + key.getAlgorithm();
         byte[] probe = new byte[32];
         new SecureRandom().nextBytes(probe);
@@ -154,20 +149,6 @@ final class ServingCertificateReloader {
         }
         return leaf.getSubjectX500Principal().getName() + ", serial " + leaf.getSerialNumber().toString(16)
                 + ", valid until " + leaf.getNotAfter().toInstant();
-    }
-
-    private static PrivateKey privateKey(byte[] pem) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(new String(pem, java.nio.charset.StandardCharsets.US_ASCII)))) {
-            Object o = parser.readObject();
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            if (o instanceof PrivateKeyInfo info) {
-                return converter.getPrivateKey(info);
-            }
-            if (o instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
-            }
-            throw new IOException("no private key in the key file");
-        }
     }
 
     private static boolean same(byte[][] a, byte[][] b) {
