@@ -34,7 +34,8 @@ EXPOSE 6443 8080
 # and the malloc heap trimmed every 5 s (the C2 compiler's arenas and other freed native memory go
 # back to the OS instead of staying resident), and the heap given back after a full collection
 # when more than 30% of it is free (Serial GC otherwise keeps, and touches, its largest size).
-# Measured with 10,000 queues: about 180 MiB resident at 384 MiB; the 150 MiB target is not met.
+# Measured with 10,000 queues: about 170 MiB resident at 384 MiB (peaks near 190); the 150 MiB
+# target is not met.
 # Give the container more memory for more queues.
 ENV MALLOC_ARENA_MAX=2
 # Exec form: java is PID 1 and receives the SIGTERM (graceful shutdown within the grace period).
