@@ -49,6 +49,12 @@ public final class CeleryWorkerControl implements WorkerControl, AutoCloseable {
         return registry.isAlive(worker, clock.instant()) || control.ping(List.of(worker), REPLY_TIMEOUT).contains(worker);
     }
 
+    /** The pid from its heartbeats: a restart changes it. */
+    @Override
+    public Optional<String> incarnation(String worker) {
+        return registry.worker(worker).map(w -> w.pid() == null ? null : w.pid().toString());
+    }
+
     @Override
     public Optional<List<String>> consumedQueues(String worker) {
         return Optional.ofNullable(control.activeQueues(List.of(worker), REPLY_TIMEOUT).get(worker));

@@ -31,14 +31,23 @@ public final class DeploymentReviewer {
     private final Executor background;
     private final DrainUndo undo;
     private final VictimDrain drain;
+    private final WorkerChecks checks;
     private final Clock clock;
 
     public DeploymentReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
                               ScaleDownMetrics metrics, Clock clock) {
+        this(cluster, drainTimeout, marks, background, metrics, clock,
+                WorkerChecks.forReviews(marks.undoAfter(), background, clock));
+    }
+
+    /** With its own waits for the workers' answers (tests). */
+    DeploymentReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
+                       ScaleDownMetrics metrics, Clock clock, WorkerChecks checks) {
         this.cluster = cluster;
         this.background = background;
         this.undo = new DrainUndo(cluster, marks, metrics);
-        this.drain = new VictimDrain(cluster, drainTimeout, marks, metrics, clock);
+        this.checks = checks;
+        this.drain = new VictimDrain(cluster, drainTimeout, marks, metrics, clock, checks);
         this.clock = clock;
     }
 
@@ -54,6 +63,7 @@ public final class DeploymentReviewer {
         if (to >= from) {
             if (!request.dryRun()) {
                 undoAll(workload, workers, pods, List.of(), "the Deployment stays at " + to + " replicas");
+                checks.forget(VictimDrain.keyPrefix(request)); // what they said of their drains is undone
             }
             return Decision.allow(ReviewMessages.notAScaleDown(request.workload(), from, to));
         }
@@ -63,7 +73,12 @@ public final class DeploymentReviewer {
                 live.add(pod.name());
             }
         }
-        Map<String, WorkerLoad> loads = workers.loads(live.stream().map(workload::workerOf).toList());
+        List<String> liveWorkers = live.stream().map(workload::workerOf).toList();
+        // Costs only steer which pods go (the victims are drained and waited for all the same), so
+        // an earlier review's loads serve without a guard or a wait.
+        Map<String, WorkerLoad> loads = liveWorkers.isEmpty() ? Map.of() : checks.advisory(
+                request.workload() + "#loads", // not under keyPrefix: a scale-up does not make costs wrong
+                () -> new WorkerChecks.Check(workers.loads(liveWorkers), Map.of(), clock.instant())).loads();
         Map<String, Integer> costs = new LinkedHashMap<>();
         java.time.Instant now = clock.instant();
         for (PodState pod : pods.values()) {

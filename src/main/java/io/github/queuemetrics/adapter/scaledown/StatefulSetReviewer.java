@@ -32,14 +32,23 @@ public final class StatefulSetReviewer {
     private final Executor background;
     private final DrainUndo undo;
     private final VictimDrain drain;
+    private final WorkerChecks checks;
 
     public StatefulSetReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
                                ScaleDownMetrics metrics, Clock clock) {
+        this(cluster, drainTimeout, marks, background, metrics, clock,
+                WorkerChecks.forReviews(marks.undoAfter(), background, clock));
+    }
+
+    /** With its own waits for the workers' answers (tests). */
+    StatefulSetReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
+                        ScaleDownMetrics metrics, Clock clock, WorkerChecks checks) {
         this.cluster = cluster;
         this.marks = marks;
         this.background = background;
         this.undo = new DrainUndo(cluster, marks, metrics);
-        this.drain = new VictimDrain(cluster, drainTimeout, marks, metrics, clock);
+        this.checks = checks;
+        this.drain = new VictimDrain(cluster, drainTimeout, marks, metrics, clock, checks);
     }
 
     public Decision review(ScaleRequest request, Workload workload, WorkerControl workers) {
@@ -56,6 +65,9 @@ public final class StatefulSetReviewer {
             undoStaying(request, workload, workers, shape, pods, to);
         }
         if (to >= from) {
+            if (!request.dryRun()) {
+                checks.forget(VictimDrain.keyPrefix(request)); // what they said of their drains is undone
+            }
             return Decision.allow(ReviewMessages.notAScaleDown(request.workload(), from, to));
         }
         return drain.decide(request, workload, workers, from, to,

@@ -8,10 +8,13 @@ import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.PodState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import io.github.queuemetrics.adapter.scaledown.WorkerChecks.Check;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -32,16 +35,21 @@ final class VictimDrain {
     private final DrainMarks marks;
     private final ScaleDownMetrics metrics;
     private final Clock clock;
+    private static final String DRAIN_FACT = "drain-since:";
+    private static final String INCARNATION_FACT = "incarnation:";
+
     private final DrainEnds ends;
+    private final WorkerChecks checks;
 
     VictimDrain(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, ScaleDownMetrics metrics,
-                Clock clock) {
+                Clock clock, WorkerChecks checks) {
         this.cluster = cluster;
         this.drainTimeout = drainTimeout;
         this.marks = marks;
         this.metrics = metrics;
         this.clock = clock;
         this.ends = new DrainEnds(cluster, metrics);
+        this.checks = checks;
     }
 
     /** The decision for removing {@code victims} (pod names; {@code pods} is what exists). */
@@ -64,24 +72,15 @@ final class VictimDrain {
         }
         Instant now = clock.instant();
         Instant since = now;
-        List<String> answered = new ArrayList<>();
-        // All victims in one question; a worker that does not answer is not asked again in this
-        // review: every unanswered call costs a reply timeout of the second the answer has.
-        Map<String, List<String>> consumedByWorker = workers.consumedQueues(live.stream().map(workload::workerOf).toList());
         for (String pod : live) {
             Optional<DrainMark> mark = pods.get(pod).drain();
             if (mark.isPresent() && mark.get().since().isBefore(since)) {
                 since = mark.get().since();
             }
-            List<String> consumed = consumedByWorker.get(workload.workerOf(pod));
-            if (consumed != null) {
-                answered.add(workload.workerOf(pod));
-            }
-            if (!request.dryRun()) {
-                drain(request, workload, workers, pod, mark, consumed == null ? List.of() : consumed, now);
-            }
         }
-        Map<String, WorkerLoad> loads = workers.loads(answered);
+        Map<String, WorkerLoad> loads = live.isEmpty() ? Map.of() : checks.get(checkKey(request, live),
+                () -> check(request, workload, workers, live, pods, now),
+                previous -> stillHolds(previous, request, workload, workers, live, pods)).loads();
         List<Busy> busy = new ArrayList<>();
         for (String pod : live) {
             WorkerLoad load = loads.get(workload.workerOf(pod));
@@ -106,13 +105,72 @@ final class VictimDrain {
                 request.dryRun()));
     }
 
+    /** One key per workload, kind of run and set of victims: a check answers only the question it asked. */
+    static String checkKey(ScaleRequest request, List<String> live) {
+        return keyPrefix(request) + (request.dryRun() ? "dry-run|" : "drain|") + String.join(",", live);
+    }
+
+    /** What {@link WorkerChecks#forget} takes to drop every check of the request's workload. */
+    static String keyPrefix(ScaleRequest request) {
+        return request.workload() + "|";
+    }
+
+    /**
+     * The broker part of a review: every victim in one question, then (not for a dry run) drained,
+     * then asked what it holds. A worker that does not answer the first question is not asked
+     * again: every unanswered call costs a reply timeout. Loads are keyed by worker; the facts keep
+     * each victim's drain start and each worker's incarnation, for {@link #stillHolds}.
+     */
+    private Check check(ScaleRequest request, Workload workload, WorkerControl workers, List<String> live,
+                        Map<String, PodState> pods, Instant now) {
+        Map<String, List<String>> consumedByWorker = workers.consumedQueues(live.stream().map(workload::workerOf)
+                .toList());
+        List<String> answered = new ArrayList<>();
+        Map<String, String> facts = new HashMap<>();
+        for (String pod : live) {
+            String worker = workload.workerOf(pod);
+            List<String> consumed = consumedByWorker.get(worker);
+            if (consumed != null) {
+                answered.add(worker);
+            }
+            if (!request.dryRun()) {
+                facts.put(DRAIN_FACT + pod, drain(request, workload, workers, pod, pods.get(pod).drain(),
+                        consumed == null ? List.of() : consumed, now).toString());
+            }
+            workers.incarnation(worker).ifPresent(i -> facts.put(INCARNATION_FACT + worker, i));
+        }
+        return new Check(workers.loads(answered), facts, clock.instant());
+    }
+
+    /**
+     * An earlier check answers this review only while what it saw still stands: each victim still
+     * carries the drain the check made or found (not undone by a scale-up on another replica, not
+     * a new drain), and each worker is the same process (a restarted worker consumes its queues
+     * again). Once drained, a worker takes no new task, so an idle one stays idle.
+     */
+    private static boolean stillHolds(Check previous, ScaleRequest request, Workload workload, WorkerControl workers,
+                                      List<String> live, Map<String, PodState> pods) {
+        for (String pod : live) {
+            String worker = workload.workerOf(pod);
+            if (!Objects.equals(previous.facts().get(INCARNATION_FACT + worker),
+                    workers.incarnation(worker).orElse(null))) {
+                return false;
+            }
+            if (!request.dryRun() && !Objects.equals(previous.facts().get(DRAIN_FACT + pod),
+                    pods.get(pod).drain().map(m -> m.since().toString()).orElse(null))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Makes the victim's worker stop taking tasks. The annotation is written before the
      * {@code cancel_consumer}, so whoever continues knows which queues to give back. {@code consumed}
      * is asked every review, so a queue it consumes again (restart) is drained too.
      */
-    private void drain(ScaleRequest request, Workload workload, WorkerControl workers, String pod,
-                       Optional<DrainMark> mark, List<String> consumed, Instant now) {
+    private Instant drain(ScaleRequest request, Workload workload, WorkerControl workers, String pod,
+                          Optional<DrainMark> mark, List<String> consumed, Instant now) {
         String worker = workload.workerOf(pod);
         Set<String> queues = new LinkedHashSet<>(mark.map(DrainMark::queues).orElse(List.of()));
         queues.addAll(consumed);
@@ -131,6 +189,7 @@ final class VictimDrain {
             }
         }
         marks.draining(request.namespace(), pod, worker, request.workload(), since, now);
+        return since;
     }
 
     /** The scale-down that wanted the live victims is allowed: their drains end now (not for a dry run: it drained nothing). */

@@ -17,6 +17,15 @@ public interface WorkerControl {
     /** True while the worker is alive (heartbeats); a gone worker holds nothing. */
     boolean alive(String worker);
 
+    /**
+     * What tells one run of the worker from the next (Celery: its pid from the heartbeats), or
+     * empty when unknown. A restarted worker consumes its queues again, so what was learned about
+     * its drain no longer holds.
+     */
+    default Optional<String> incarnation(String worker) {
+        return Optional.empty();
+    }
+
     /** The queues the worker consumes now, or empty when it did not answer. */
     Optional<List<String>> consumedQueues(String worker);
 

@@ -41,7 +41,8 @@ import java.util.concurrent.Future;
  * at a time over one HTTPS keep-alive connection (the API server calls a webhook per request) and
  * times each answer: first a baseline (a workload the hook does not guard: allowed at once, no
  * API or broker call), then StatefulSet and Deployment 50 -> 45 as dry runs (every read, no write), then
- * real 50 -> 45 / 45 -> 50 alternated (drain 5 victims: annotations and cancel_consumer; then undo).
+ * real 50 -> 45 repeated as an HPA repeats it during a drain (the first drains 5 victims: annotations
+ * and cancel_consumer), then real 50 -> 45 / 45 -> 50 alternated (every review a new drain or an undo).
  *
  * <p>Usage: {@code bench/run.sh webhook [pods=50] [reviews=100] [warmup=10] [pauseMillis=250]}.
  */
@@ -96,6 +97,15 @@ public final class WebhookBench {
                     i -> review("statefulsets", "bench-sts", "wk", pods, to, true));
             series("deployment dry-run " + pods + "->" + to, http, adapter, reviews, warmup,
                     i -> review("deployments", "bench-dep", "web", pods, to, true));
+            // What an HPA does during a drain: the same scale-down asked again and again (the first
+            // review drains the victims, the next ones ask whether they are idle), then a scale-up.
+            series("statefulset real " + pods + "->" + to + " repeated", http, adapter, reviews, warmup,
+                    i -> review("statefulsets", "bench-sts", "wk", pods, to, false));
+            post(http, adapter, review("statefulsets", "bench-sts", "wk", to, pods, false));
+            series("deployment real " + pods + "->" + to + " repeated", http, adapter, reviews, warmup,
+                    i -> review("deployments", "bench-dep", "web", pods, to, false));
+            post(http, adapter, review("deployments", "bench-dep", "web", to, pods, false));
+            // Flapping: every review a new drain or an undo, so no earlier check serves.
             series("statefulset real " + pods + "->" + to + " / " + to + "->" + pods, http, adapter, reviews, warmup,
                     i -> i % 2 == 0 ? review("statefulsets", "bench-sts", "wk", pods, to, false)
                             : review("statefulsets", "bench-sts", "wk", to, pods, false));

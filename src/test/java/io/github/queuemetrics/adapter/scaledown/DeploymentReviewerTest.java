@@ -38,6 +38,35 @@ class DeploymentReviewerTest {
     }
 
     @Test
+    void whileTheWorkersAreSlowCostsAndVictimsComeFromTheLastChecks() {
+        WorkerChecksTest.SlowWorkers slow = new WorkerChecksTest.SlowWorkers();
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        DeploymentReviewer slowReviewer = new DeploymentReviewer(cluster, Duration.ofMinutes(10), marks, slow,
+                new ScaleDownMetrics(new SimpleMeterRegistry()), clock, new WorkerChecks(Duration.ofMillis(30),
+                Duration.ofMillis(300), Duration.ofSeconds(30), slow, clock));
+        ScaleRequest request = new ScaleRequest("uid", WorkloadKind.DEPLOYMENT, "workers", "web", Optional.of(3), 2,
+                false);
+        workers.runs("celery@web-a", "tasks.sleep", "t-a").runs("celery@web-b", "tasks.sleep", "t-b")
+                .runs("celery@web-b", "tasks.sleep", "t-b2").runs("celery@web-c", "tasks.sleep", "t-c")
+                .runs("celery@web-c", "tasks.sleep", "t-c2");
+        Decision first = slowReviewer.review(request, WEB, workers);
+        assertThat(first.message()).contains("web-a (celery@web-a) runs tasks.sleep[t-a]");
+        slow.awaitIdle();
+        workers.finishes("celery@web-a");
+
+        slow.close(); // the workers answer late from now on
+        Decision second = slowReviewer.review(request, WEB, workers);
+        // the same victim (earlier loads), and what its drain check saw: still busy, said at once
+        assertThat(second.allowed()).isFalse();
+        assertThat(second.message()).contains("web-a (celery@web-a) runs tasks.sleep[t-a]");
+        slow.open();
+        slow.awaitIdle();
+        slow.close();
+        assertThat(slowReviewer.review(request, WEB, workers).allowed()).isTrue();
+        slow.open();
+    }
+
+    @Test
     void theIdlePodGoesFirstAndAllowedAtOnce() {
         workers.runs("celery@web-a", "tasks.sleep", "t-a").runs("celery@web-c", "tasks.sleep", "t-c")
                 .prefetched("celery@web-c", 1);

@@ -17,6 +17,8 @@ final class FakeWorkers implements WorkerControl {
     final Map<String, List<String>> queues = new HashMap<>();
     final Map<String, WorkerLoad> loads = new HashMap<>();
     final List<String> commands = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Each worker's process, as its heartbeats name it; absent: unknown. */
+    final Map<String, String> incarnations = new java.util.concurrent.ConcurrentHashMap<>();
 
     FakeWorkers worker(String name, String... consumes) {
         alive.add(name);
@@ -44,6 +46,11 @@ final class FakeWorkers implements WorkerControl {
 
     void finishes(String worker) {
         loads.put(worker, new WorkerLoad(List.of(), 0));
+    }
+
+    @Override
+    public Optional<String> incarnation(String worker) {
+        return Optional.ofNullable(incarnations.get(worker));
     }
 
     @Override

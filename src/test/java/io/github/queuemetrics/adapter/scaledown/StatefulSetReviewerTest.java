@@ -29,7 +29,11 @@ class StatefulSetReviewerTest {
             new ScaleDownMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC));
 
     Decision review(int from, int to, boolean dryRun) {
-        return reviewer.review(new ScaleRequest("uid", WorkloadKind.STATEFUL_SET, "workers", "wk", Optional.of(from),
+        return review(reviewer, from, to, dryRun);
+    }
+
+    Decision review(StatefulSetReviewer by, int from, int to, boolean dryRun) {
+        return by.review(new ScaleRequest("uid", WorkloadKind.STATEFUL_SET, "workers", "wk", Optional.of(from),
                 to, dryRun), WK, workers);
     }
 
@@ -70,6 +74,68 @@ class StatefulSetReviewerTest {
         assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 2: allowed, wk-2 holds no tasks");
     }
 
+    /** A reviewer whose checks run on {@code slow}: 30 ms for its own check, 300 ms when no earlier one serves. */
+    StatefulSetReviewer reviewerOn(WorkerChecksTest.SlowWorkers slow) {
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        return new StatefulSetReviewer(cluster, TIMEOUT, marks, slow, new ScaleDownMetrics(new SimpleMeterRegistry()),
+                clock, new WorkerChecks(Duration.ofMillis(30), Duration.ofMillis(300), Duration.ofSeconds(30), slow,
+                        clock));
+    }
+
+    @Test
+    void whileTheWorkersAreSlowAReviewAnswersFromTheLastCheckOfTheSameDrain() {
+        WorkerChecksTest.SlowWorkers slow = new WorkerChecksTest.SlowWorkers();
+        StatefulSetReviewer slowReviewer = reviewerOn(slow);
+        workers.incarnations.put("celery@wk-2", "4242");
+        workers.runs("celery@wk-2", "tasks.sleep", "t-1");
+        assertThat(review(slowReviewer, 3, 2, false).message()).contains("runs tasks.sleep[t-1]");
+        workers.finishes("celery@wk-2");
+        slow.awaitIdle();
+
+        slow.close(); // the workers answer late from now on
+        long started = System.nanoTime();
+        Decision second = review(slowReviewer, 3, 2, false);
+        // what the first review's check saw after the drain: still busy, said at once
+        assertThat(second.allowed()).isFalse();
+        assertThat(second.message()).contains("runs tasks.sleep[t-1]");
+        assertThat(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(300);
+
+        slow.open(); // the second review's check ends: idle
+        slow.awaitIdle();
+        slow.close();
+        assertThat(review(slowReviewer, 3, 2, false).allowed()).isTrue();
+        slow.open();
+    }
+
+    @Test
+    void anEarlierCheckNoLongerServesOnceItsDrainWasUndoneOrTheWorkerRestarted() {
+        WorkerChecksTest.SlowWorkers slow = new WorkerChecksTest.SlowWorkers();
+        StatefulSetReviewer slowReviewer = reviewerOn(slow);
+        workers.incarnations.put("celery@wk-2", "4242");
+        assertThat(review(slowReviewer, 3, 2, false).allowed()).isTrue(); // idle after the drain
+        slow.awaitIdle();
+
+        // another replica undid the drain (a scale-up): the worker consumes again
+        cluster.clearDraining("workers", "wk-2");
+        slow.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> review(slowReviewer, 3, 2, false))
+                .hasMessage("the workers did not answer within 300 ms"); // the service then fails open
+        slow.open();
+        slow.awaitIdle(); // that check drained it again
+        assertThat(cluster.pods.get("wk-2").drain()).isPresent();
+
+        // the worker restarted (a new process consumes its queues again)
+        workers.incarnations.put("celery@wk-2", "4343");
+        slow.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> review(slowReviewer, 3, 2, false))
+                .hasMessage("the workers did not answer within 300 ms");
+        slow.open();
+        slow.awaitIdle();
+        slow.close();
+        assertThat(review(slowReviewer, 3, 2, false).allowed()).isTrue(); // the check made after the restart
+        slow.open();
+    }
+
     @Test
     void prefetchedTasksHoldTheScaleDownToo() {
         workers.prefetched("celery@wk-2", 2);
@@ -94,7 +160,7 @@ class StatefulSetReviewerTest {
         assertThat(d.allowed()).isTrue();
         assertThat(d.message()).isEqualTo("StatefulSet workers/wk 3 -> 1: allowed, wk-2: worker celery@wk-2 is gone "
                 + "(no heartbeat, no answer to ping); wk-1: pod not running");
-        assertThat(workers.commands).containsOnly("loads []");
+        assertThat(workers.commands).isEmpty(); // no victim to ask: no broker round trip
         cluster.pods.remove("wk-1");
         assertThat(review(3, 1, false).message()).endsWith("; wk-1: no such pod");
     }
