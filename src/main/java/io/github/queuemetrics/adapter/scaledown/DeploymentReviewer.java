@@ -34,15 +34,9 @@ public final class DeploymentReviewer {
     private final WorkerChecks checks;
     private final Clock clock;
 
+    /** @param checks where the review's questions to the workers go ({@link WorkerChecks#forReviews}) */
     public DeploymentReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
-                              ScaleDownMetrics metrics, Clock clock) {
-        this(cluster, drainTimeout, marks, background, metrics, clock,
-                WorkerChecks.forReviews(marks.undoAfter(), background, clock));
-    }
-
-    /** With its own waits for the workers' answers (tests). */
-    DeploymentReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
-                       ScaleDownMetrics metrics, Clock clock, WorkerChecks checks) {
+                              ScaleDownMetrics metrics, Clock clock, WorkerChecks checks) {
         this.cluster = cluster;
         this.background = background;
         this.undo = new DrainUndo(cluster, marks, metrics);

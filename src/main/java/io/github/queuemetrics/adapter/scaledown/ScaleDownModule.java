@@ -91,9 +91,11 @@ public final class ScaleDownModule implements AutoCloseable {
             }, false);
             WorkloadCluster cluster = new KubernetesWorkloadCluster(client);
             StatefulSetReviewer reviewer = new StatefulSetReviewer(cluster, scaleDown.get().drainTimeout(), marks,
-                    background, metrics, Clock.systemUTC());
+                    background, metrics, Clock.systemUTC(),
+                    WorkerChecks.forReviews(scaleDown.get().undoAfter(), background, Clock.systemUTC()));
             DeploymentReviewer deployments = new DeploymentReviewer(cluster, scaleDown.get().drainTimeout(), marks,
-                    background, metrics, Clock.systemUTC());
+                    background, metrics, Clock.systemUTC(),
+                    WorkerChecks.forReviews(scaleDown.get().undoAfter(), background, Clock.systemUTC()));
             Map<String, WorkerControl> controls = workerControls(scaleDown.get());
             warmUp(scaleDown.get(), cluster, controls);
             startSweeping(client, new StaleDrainSweeper(cluster, scaleDown.get(), controls,

@@ -34,15 +34,9 @@ public final class StatefulSetReviewer {
     private final VictimDrain drain;
     private final WorkerChecks checks;
 
+    /** @param checks where the review's questions to the workers go ({@link WorkerChecks#forReviews}) */
     public StatefulSetReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
-                               ScaleDownMetrics metrics, Clock clock) {
-        this(cluster, drainTimeout, marks, background, metrics, clock,
-                WorkerChecks.forReviews(marks.undoAfter(), background, clock));
-    }
-
-    /** With its own waits for the workers' answers (tests). */
-    StatefulSetReviewer(WorkloadCluster cluster, Duration drainTimeout, DrainMarks marks, Executor background,
-                        ScaleDownMetrics metrics, Clock clock, WorkerChecks checks) {
+                               ScaleDownMetrics metrics, Clock clock, WorkerChecks checks) {
         this.cluster = cluster;
         this.marks = marks;
         this.background = background;

@@ -2,13 +2,13 @@ package io.github.queuemetrics.adapter.scaledown;
 
 import io.github.queuemetrics.adapter.config.ScaleDownConfig.Workload;
 import io.github.queuemetrics.adapter.scaledown.ReviewMessages.Busy;
+import io.github.queuemetrics.adapter.scaledown.WorkerChecks.Check;
 import io.github.queuemetrics.adapter.scaledown.WorkerControl.WorkerLoad;
 import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.DrainMark;
 import io.github.queuemetrics.adapter.scaledown.WorkloadCluster.PodState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import io.github.queuemetrics.adapter.scaledown.WorkerChecks.Check;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -29,15 +29,15 @@ import org.slf4j.LoggerFactory;
 final class VictimDrain {
 
     private static final Logger LOG = LoggerFactory.getLogger(VictimDrain.class);
+    /** Facts a check keeps for {@link #stillHolds}: each victim's drain start, each worker's process. */
+    private static final String DRAIN_FACT = "drain-since:";
+    private static final String INCARNATION_FACT = "incarnation:";
 
     private final WorkloadCluster cluster;
     private final Duration drainTimeout;
     private final DrainMarks marks;
     private final ScaleDownMetrics metrics;
     private final Clock clock;
-    private static final String DRAIN_FACT = "drain-since:";
-    private static final String INCARNATION_FACT = "incarnation:";
-
     private final DrainEnds ends;
     private final WorkerChecks checks;
 

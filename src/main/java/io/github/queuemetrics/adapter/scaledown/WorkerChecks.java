@@ -27,13 +27,19 @@ import org.slf4j.LoggerFactory;
  * {@link #patient}, as a review did before, then fails (the hook fails open). One check per key
  * runs at a time; a review that finds one in flight waits for that one.
  */
-final class WorkerChecks {
+public final class WorkerChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerChecks.class);
     /** How long a review waits for its own check when an earlier one may serve: inside the 50 ms a review aims for. */
     static final Duration QUICK = Duration.ofMillis(20);
     /** How long it waits when none may: what the answer's 900 ms leave after the Kubernetes reads. */
     static final Duration PATIENT = Duration.ofMillis(600);
+    /**
+     * A check this young that still holds serves without a new one. Each check wakes every worker
+     * of the broker several times; an HPA asks once per 15 s, but retries, dry runs, several
+     * adapter replicas or a flapping autoscaler must not multiply that.
+     */
+    static final Duration REUSE_WITHIN = Duration.ofSeconds(2);
 
     /**
      * What one check found.
@@ -59,22 +65,26 @@ final class WorkerChecks {
     private final Duration patient;
     /** The oldest check that may serve. */
     private final Duration maxAge;
+    /** A usable check younger than this serves without a new one. */
+    private final Duration reuseWithin;
     private final Executor background;
     private final Clock clock;
     private final Map<String, CompletableFuture<Check>> inFlight = new ConcurrentHashMap<>();
     private final Map<String, Check> last = new ConcurrentHashMap<>();
 
-    WorkerChecks(Duration quick, Duration patient, Duration maxAge, Executor background, Clock clock) {
+    WorkerChecks(Duration quick, Duration patient, Duration maxAge, Duration reuseWithin, Executor background,
+                 Clock clock) {
         this.quick = quick;
         this.patient = patient;
         this.maxAge = maxAge;
+        this.reuseWithin = reuseWithin;
         this.background = background;
         this.clock = clock;
     }
 
-    /** With the review's waits and the oldest check allowed by {@code undoAfter}. */
-    static WorkerChecks forReviews(Duration undoAfter, Executor background, Clock clock) {
-        return new WorkerChecks(QUICK, PATIENT, maxAge(undoAfter), background, clock);
+    /** With the review's waits, the oldest check allowed by {@code undoAfter}, and {@link #REUSE_WITHIN}. */
+    public static WorkerChecks forReviews(Duration undoAfter, Executor background, Clock clock) {
+        return new WorkerChecks(QUICK, PATIENT, maxAge(undoAfter), REUSE_WITHIN, background, clock);
     }
 
     /**
@@ -111,6 +121,9 @@ final class WorkerChecks {
         Instant now = clock.instant();
         Check previous = last.get(key);
         boolean usable = previous != null && previous.age(now).compareTo(maxAge) <= 0 && stillHolds.test(previous);
+        if (usable && previous.age(now).compareTo(reuseWithin) < 0) {
+            return previous;
+        }
         CompletableFuture<Check> mine = new CompletableFuture<>();
         CompletableFuture<Check> running = inFlight.putIfAbsent(key, mine);
         if (running == null) {

@@ -30,7 +30,8 @@ class DeploymentReviewerTest {
             .worker("celery@web-c", "q");
     final DrainMarks marks = new DrainMarks(Duration.ofSeconds(45));
     final DeploymentReviewer reviewer = new DeploymentReviewer(cluster, Duration.ofMinutes(10), marks, Runnable::run,
-            new ScaleDownMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC));
+            new ScaleDownMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC),
+            TestChecks.eachReview(Runnable::run, Clock.fixed(NOW, ZoneOffset.UTC)));
 
     Decision review(int from, int to, boolean dryRun) {
         return reviewer.review(new ScaleRequest("uid", WorkloadKind.DEPLOYMENT, "workers", "web", Optional.of(from),
@@ -42,8 +43,8 @@ class DeploymentReviewerTest {
         WorkerChecksTest.SlowWorkers slow = new WorkerChecksTest.SlowWorkers();
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         DeploymentReviewer slowReviewer = new DeploymentReviewer(cluster, Duration.ofMinutes(10), marks, slow,
-                new ScaleDownMetrics(new SimpleMeterRegistry()), clock, new WorkerChecks(Duration.ofMillis(30),
-                Duration.ofMillis(300), Duration.ofSeconds(30), slow, clock));
+                new ScaleDownMetrics(new SimpleMeterRegistry()), clock, TestChecks.eachReview(Duration.ofMillis(30),
+                Duration.ofMillis(300), slow, clock));
         ScaleRequest request = new ScaleRequest("uid", WorkloadKind.DEPLOYMENT, "workers", "web", Optional.of(3), 2,
                 false);
         workers.runs("celery@web-a", "tasks.sleep", "t-a").runs("celery@web-b", "tasks.sleep", "t-b")

@@ -33,7 +33,7 @@ class DrainSecondsTest {
     final ScaleDownMetrics metrics = new ScaleDownMetrics(registry);
     final DrainMarks marks = new DrainMarks(Duration.ofSeconds(45));
     final StatefulSetReviewer reviewer = new StatefulSetReviewer(cluster, TIMEOUT, marks, Runnable::run, metrics,
-            clock);
+            clock, TestChecks.eachReview(Runnable::run, clock));
 
     Decision review(int from, int to, boolean dryRun) {
         return reviewer.review(new ScaleRequest("uid", WorkloadKind.STATEFUL_SET, "workers", "wk", Optional.of(from),

@@ -51,8 +51,9 @@ class KubernetesApiFailureTest {
         KubernetesWorkloadCluster cluster = new KubernetesWorkloadCluster(client);
         DrainMarks marks = new DrainMarks(CONFIG.undoAfter());
         service.started(new ScaleDownService.Running(new StatefulSetReviewer(cluster, CONFIG.drainTimeout(), marks,
-                Runnable::run, metrics, Clock.systemUTC()), new DeploymentReviewer(cluster, CONFIG.drainTimeout(),
-                marks, Runnable::run, metrics, Clock.systemUTC()), Map.of("rabbit", workers)));
+                Runnable::run, metrics, Clock.systemUTC(), TestChecks.eachReview(Runnable::run, Clock.systemUTC())),
+                new DeploymentReviewer(cluster, CONFIG.drainTimeout(), marks, Runnable::run, metrics, Clock.systemUTC(),
+                        TestChecks.eachReview(Runnable::run, Clock.systemUTC())), Map.of("rabbit", workers)));
     }
 
     @AfterEach

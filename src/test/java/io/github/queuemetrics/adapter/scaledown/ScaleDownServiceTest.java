@@ -44,8 +44,9 @@ class ScaleDownServiceTest {
         ScaleDownService service = new ScaleDownService(vertx, pool, CONFIG, metrics, answerWithin);
         DrainMarks marks = new DrainMarks(CONFIG.undoAfter());
         service.started(new ScaleDownService.Running(new StatefulSetReviewer(cluster, CONFIG.drainTimeout(),
-                marks, Runnable::run, metrics, Clock.systemUTC()), new DeploymentReviewer(deployment,
-                CONFIG.drainTimeout(), marks, Runnable::run, metrics, Clock.systemUTC()), Map.of("rabbit", workers)));
+                marks, Runnable::run, metrics, Clock.systemUTC(), TestChecks.eachReview(Runnable::run, Clock.systemUTC())),
+                new DeploymentReviewer(deployment, CONFIG.drainTimeout(), marks, Runnable::run, metrics, Clock.systemUTC(),
+                        TestChecks.eachReview(Runnable::run, Clock.systemUTC())), Map.of("rabbit", workers)));
         return service;
     }
 

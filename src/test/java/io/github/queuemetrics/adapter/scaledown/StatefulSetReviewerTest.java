@@ -26,7 +26,8 @@ class StatefulSetReviewerTest {
             .worker("celery@wk-2", "q", "r");
     final DrainMarks marks = new DrainMarks(Duration.ofSeconds(45));
     final StatefulSetReviewer reviewer = new StatefulSetReviewer(cluster, TIMEOUT, marks, Runnable::run,
-            new ScaleDownMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC));
+            new ScaleDownMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC),
+            TestChecks.eachReview(Runnable::run, Clock.fixed(NOW, ZoneOffset.UTC)));
 
     Decision review(int from, int to, boolean dryRun) {
         return review(reviewer, from, to, dryRun);
@@ -78,8 +79,7 @@ class StatefulSetReviewerTest {
     StatefulSetReviewer reviewerOn(WorkerChecksTest.SlowWorkers slow) {
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
         return new StatefulSetReviewer(cluster, TIMEOUT, marks, slow, new ScaleDownMetrics(new SimpleMeterRegistry()),
-                clock, new WorkerChecks(Duration.ofMillis(30), Duration.ofMillis(300), Duration.ofSeconds(30), slow,
-                        clock));
+                clock, TestChecks.eachReview(Duration.ofMillis(30), Duration.ofMillis(300), slow, clock));
     }
 
     @Test
@@ -242,7 +242,8 @@ class StatefulSetReviewerTest {
         FakeWorkers w = new FakeWorkers().worker("celery@wk-5", "q").worker("celery@wk-6", "q")
                 .worker("celery@wk-7", "q").runs("celery@wk-7", "tasks.sleep", "t-7");
         StatefulSetReviewer r = new StatefulSetReviewer(shifted, TIMEOUT, marks, Runnable::run,
-                new ScaleDownMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC));
+                new ScaleDownMetrics(new SimpleMeterRegistry()), Clock.fixed(NOW, ZoneOffset.UTC),
+                TestChecks.eachReview(Runnable::run, Clock.fixed(NOW, ZoneOffset.UTC)));
         Decision d = r.review(new ScaleRequest("uid", WorkloadKind.STATEFUL_SET, "workers", "wk", Optional.empty(), 2,
                 false), WK, w);
         assertThat(d.message()).startsWith("StatefulSet workers/wk 3 -> 2: denied while wk-7 (celery@wk-7) runs");

@@ -44,7 +44,7 @@ class WorkerChecksTest {
         }
     };
     final SlowWorkers slow = new SlowWorkers();
-    final WorkerChecks checks = new WorkerChecks(QUICK, PATIENT, Duration.ofSeconds(30), slow, clock);
+    final WorkerChecks checks = new WorkerChecks(QUICK, PATIENT, Duration.ofSeconds(30), Duration.ZERO, slow, clock);
     final AtomicInteger asked = new AtomicInteger();
 
     @AfterEach
@@ -146,6 +146,21 @@ class WorkerChecksTest {
         assertThatThrownBy(() -> checks.get("k", () -> {
             throw new IllegalStateException("broker down");
         }, c -> true)).hasMessage("broker down");
+    }
+
+    @Test
+    void aCheckYoungerThanReuseWithinServesWithoutAskingAgain() {
+        WorkerChecks reusing = new WorkerChecks(QUICK, PATIENT, Duration.ofSeconds(30), Duration.ofSeconds(2), slow,
+                clock);
+        reusing.get("k", () -> answer("t-1"), c -> true);
+        now.set(T0.plusMillis(1_999));
+        assertThat(reusing.get("k", () -> answer(null), c -> true).at()).isEqualTo(T0);
+        assertThat(asked).hasValue(1);
+        // unless it no longer holds
+        assertThat(reusing.get("k", () -> answer(null), c -> false).loads().get("celery@wk-2").idle()).isTrue();
+        now.set(T0.plusMillis(4_100));
+        assertThat(reusing.get("k", () -> answer("t-2"), c -> true).loads().get("celery@wk-2").running()).hasSize(1);
+        assertThat(asked).hasValue(3);
     }
 
     @Test
