@@ -80,7 +80,8 @@ final class VictimDrain {
         }
         Map<String, WorkerLoad> loads = live.isEmpty() ? Map.of() : checks.get(checkKey(request, live),
                 () -> check(request, workload, workers, live, pods, now),
-                previous -> stillHolds(previous, request, workload, workers, live, pods)).loads();
+                previous -> stillHolds(previous, request, workload, workers, live, pods),
+                previous -> allIdle(previous, workload, live)).loads();
         List<Busy> busy = new ArrayList<>();
         for (String pod : live) {
             WorkerLoad load = loads.get(workload.workerOf(pod));
@@ -140,6 +141,17 @@ final class VictimDrain {
             workers.incarnation(worker).ifPresent(i -> facts.put(INCARNATION_FACT + worker, i));
         }
         return new Check(workers.loads(answered), facts, clock.instant());
+    }
+
+    /** Every live victim answered and holds nothing. */
+    private static boolean allIdle(Check check, Workload workload, List<String> live) {
+        for (String pod : live) {
+            WorkerLoad load = check.loads().get(workload.workerOf(pod));
+            if (load == null || !load.idle()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

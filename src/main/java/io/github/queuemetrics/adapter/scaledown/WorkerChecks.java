@@ -21,11 +21,13 @@ import org.slf4j.LoggerFactory;
  * they run takes several remote-control round trips, each waking every worker of the broker (a
  * fanout), while the API server waits for the answer. The HPA asks the same question again every
  * sync period (15 s) while a drain lasts, so each review starts a check in the background and
- * answers from it if it ends within {@link #quick}; otherwise from the previous review's check
- * when that one is recent enough and its caller's guard still holds (the drain it observed is
- * still in place, the worker has not restarted). With nothing usable it waits up to
- * {@link #patient}, as a review did before, then fails (the hook fails open). One check per key
- * runs at a time; a review that finds one in flight waits for that one.
+ * answers from it if it ends within {@link #quick}. Otherwise an earlier check answers at once
+ * when it is recent enough, its caller's guard still holds (the drain it observed is still in
+ * place, the worker has not restarted) and it <i>settles</i> the answer: it would allow (a drained
+ * worker takes no new task, so one idle after its drain stays idle). One that would deny waits up
+ * to {@link #patient} for this review's own check, so a denial is never a sync period late; so
+ * does a review with no usable earlier check, which then fails (the hook fails open). One check per
+ * key runs at a time; a review that finds one in flight waits for that one.
  */
 public final class WorkerChecks {
 
@@ -101,11 +103,13 @@ public final class WorkerChecks {
      * The freshest usable check for {@code key}: this review's, if it ends in time, else the last
      * one that is younger than maxAge and satisfies {@code stillHolds}.
      *
+     * @param settles whether such an earlier check may answer without waiting for this review's own
+     *                (it would allow); one that does not waits up to {@link #patient}
      * @throws IllegalStateException when the workers did not answer within {@link #patient} and no
      *                               earlier check serves; the check goes on and is kept
      */
-    Check get(String key, Supplier<Check> check, Predicate<Check> stillHolds) {
-        return get(key, check, stillHolds, quick);
+    Check get(String key, Supplier<Check> check, Predicate<Check> stillHolds, Predicate<Check> settles) {
+        return get(key, check, stillHolds, settles, quick);
     }
 
     /**
@@ -114,10 +118,11 @@ public final class WorkerChecks {
      * {@link #get}.
      */
     Check advisory(String key, Supplier<Check> check) {
-        return get(key, check, previous -> true, Duration.ZERO);
+        return get(key, check, previous -> true, previous -> true, Duration.ZERO);
     }
 
-    private Check get(String key, Supplier<Check> check, Predicate<Check> stillHolds, Duration quickWait) {
+    private Check get(String key, Supplier<Check> check, Predicate<Check> stillHolds, Predicate<Check> settles,
+                      Duration quickWait) {
         Instant now = clock.instant();
         Check previous = last.get(key);
         boolean usable = previous != null && previous.age(now).compareTo(maxAge) <= 0 && stillHolds.test(previous);
@@ -130,7 +135,7 @@ public final class WorkerChecks {
             running = mine;
             start(key, check, mine);
         }
-        Duration wait = usable ? quickWait : patient;
+        Duration wait = usable && settles.test(previous) ? quickWait : patient;
         try {
             return running.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

@@ -61,71 +61,93 @@ class WorkerChecksTest {
 
     @Test
     void aQuickCheckAnswersItsOwnReview() {
-        assertThat(checks.get("k", () -> answer("t-1"), c -> true).loads().get("celery@wk-2").idle()).isFalse();
-        assertThat(checks.get("k", () -> answer(null), c -> true).loads().get("celery@wk-2").idle()).isTrue();
+        assertThat(checks.get("k", () -> answer("t-1"), c -> true, c -> true).loads().get("celery@wk-2").idle()).isFalse();
+        assertThat(checks.get("k", () -> answer(null), c -> true, c -> true).loads().get("celery@wk-2").idle()).isTrue();
         assertThat(asked).hasValue(2);
     }
 
     @Test
-    void slowWorkersAreAnsweredForByTheLastCheckThatStillHolds() {
-        checks.get("k", () -> answer("t-1"), c -> true);
+    void slowWorkersAreAnsweredForByTheLastCheckThatStillHoldsAndSettlesTheAnswer() {
+        checks.get("k", () -> answer(null), c -> true, c -> true);
         now.set(T0.plusSeconds(15));
         slow.close();
 
         long started = System.nanoTime();
-        Check served = checks.get("k", () -> answer(null), c -> "since-1".equals(c.facts().get("drain")));
+        Check served = checks.get("k", () -> answer("t-1"), c -> "since-1".equals(c.facts().get("drain")),
+                c -> c.loads().get("celery@wk-2").idle());
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
         assertThat(served.at()).isEqualTo(T0); // the earlier check, not a made-up answer
-        assertThat(served.loads().get("celery@wk-2").running()).extracting(RunningTask::id).containsExactly("t-1");
+        assertThat(served.loads().get("celery@wk-2").idle()).isTrue();
         assertThat(tookMs).isLessThan(PATIENT.toMillis());
         // the slow check goes on; once it ends it serves the next review
         slow.open();
         slow.awaitIdle();
         slow.close();
-        assertThat(checks.get("k", () -> answer("t-9"), c -> true).loads().get("celery@wk-2").idle()).isTrue();
+        assertThat(checks.get("k", () -> answer(null), c -> true, c -> true).loads().get("celery@wk-2").running())
+                .extracting(RunningTask::id).containsExactly("t-1");
+    }
+
+    @Test
+    void anEarlierCheckThatDoesNotSettleTheAnswerWaitsForTheWorkersFirst() {
+        checks.get("k", () -> answer("t-1"), c -> true, c -> true);
+        now.set(T0.plusSeconds(15));
+        slow.close();
+
+        long started = System.nanoTime();
+        Check served = checks.get("k", () -> answer(null), c -> true, c -> c.loads().get("celery@wk-2").idle());
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+        // it would deny: the review waited for its own check, and only then fell back on the earlier one
+        assertThat(tookMs).isGreaterThanOrEqualTo(PATIENT.toMillis());
+        assertThat(served.at()).isEqualTo(T0);
+        // with workers that answer in time, the review's own check answers
+        slow.open();
+        slow.awaitIdle();
+        now.set(T0.plusSeconds(30));
+        assertThat(checks.get("k", () -> answer(null), c -> true, c -> false).at()).isEqualTo(T0.plusSeconds(30));
     }
 
     @Test
     void anEarlierCheckWhoseGuardFailsIsNotUsed() {
-        checks.get("k", () -> answer(null), c -> true);
+        checks.get("k", () -> answer(null), c -> true, c -> true);
         slow.close();
         // the drain it saw was undone (or the worker restarted): wait for the workers, then give up
-        assertThatThrownBy(() -> checks.get("k", () -> answer(null), c -> false))
+        assertThatThrownBy(() -> checks.get("k", () -> answer(null), c -> false, c -> true))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("the workers did not answer within 400 ms");
     }
 
     @Test
     void anEarlierCheckOlderThanMaxAgeIsNotUsed() {
-        checks.get("k", () -> answer(null), c -> true);
+        checks.get("k", () -> answer(null), c -> true, c -> true);
         now.set(T0.plusSeconds(31));
         slow.close();
-        assertThatThrownBy(() -> checks.get("k", () -> answer(null), c -> true))
+        assertThatThrownBy(() -> checks.get("k", () -> answer(null), c -> true, c -> true))
                 .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void forgottenChecksAreNotUsed() {
-        checks.get("StatefulSet a/wk|drain|wk-2", () -> answer(null), c -> true);
-        checks.get("StatefulSet a/other|drain|x-1", () -> answer(null), c -> true);
+        checks.get("StatefulSet a/wk|drain|wk-2", () -> answer(null), c -> true, c -> true);
+        checks.get("StatefulSet a/other|drain|x-1", () -> answer(null), c -> true, c -> true);
         checks.forget("StatefulSet a/wk|");
         slow.close();
-        assertThatThrownBy(() -> checks.get("StatefulSet a/wk|drain|wk-2", () -> answer(null), c -> true))
+        assertThatThrownBy(() -> checks.get("StatefulSet a/wk|drain|wk-2", () -> answer(null), c -> true, c -> true))
                 .isInstanceOf(IllegalStateException.class);
-        assertThat(checks.get("StatefulSet a/other|drain|x-1", () -> answer(null), c -> true)).isNotNull();
+        assertThat(checks.get("StatefulSet a/other|drain|x-1", () -> answer(null), c -> true, c -> true)).isNotNull();
     }
 
     @Test
     void aReviewThatFindsACheckInFlightWaitsForThatOne() throws Exception {
-        checks.get("k", () -> answer("t-1"), c -> true);
+        checks.get("k", () -> answer("t-1"), c -> true, c -> true);
         slow.close();
-        checks.get("k", () -> answer("t-2"), c -> true); // starts a check that waits at the gate
-        checks.get("k", () -> answer("t-3"), c -> true); // joins it
+        checks.get("k", () -> answer("t-2"), c -> true, c -> true); // starts a check that waits at the gate
+        checks.get("k", () -> answer("t-3"), c -> true, c -> true); // joins it
         slow.open();
         slow.awaitIdle();
         assertThat(asked).hasValue(2);
-        assertThat(checks.get("k", () -> answer("t-4"), c -> true).loads().get("celery@wk-2").running())
+        assertThat(checks.get("k", () -> answer("t-4"), c -> true, c -> true).loads().get("celery@wk-2").running())
                 .extracting(RunningTask::id).containsExactly("t-4");
     }
 
@@ -145,21 +167,23 @@ class WorkerChecksTest {
     void aFailedCheckFailsTheReviewThatWaitedForIt() {
         assertThatThrownBy(() -> checks.get("k", () -> {
             throw new IllegalStateException("broker down");
-        }, c -> true)).hasMessage("broker down");
+        }, c -> true, c -> true)).hasMessage("broker down");
     }
 
     @Test
     void aCheckYoungerThanReuseWithinServesWithoutAskingAgain() {
         WorkerChecks reusing = new WorkerChecks(QUICK, PATIENT, Duration.ofSeconds(30), Duration.ofSeconds(2), slow,
                 clock);
-        reusing.get("k", () -> answer("t-1"), c -> true);
+        reusing.get("k", () -> answer("t-1"), c -> true, c -> true);
         now.set(T0.plusMillis(1_999));
-        assertThat(reusing.get("k", () -> answer(null), c -> true).at()).isEqualTo(T0);
+        assertThat(reusing.get("k", () -> answer(null), c -> true, c -> true).at()).isEqualTo(T0);
         assertThat(asked).hasValue(1);
         // unless it no longer holds
-        assertThat(reusing.get("k", () -> answer(null), c -> false).loads().get("celery@wk-2").idle()).isTrue();
+        assertThat(reusing.get("k", () -> answer(null), c -> false, c -> true).loads().get("celery@wk-2").idle())
+                .isTrue();
         now.set(T0.plusMillis(4_100));
-        assertThat(reusing.get("k", () -> answer("t-2"), c -> true).loads().get("celery@wk-2").running()).hasSize(1);
+        assertThat(reusing.get("k", () -> answer("t-2"), c -> true, c -> true).loads().get("celery@wk-2").running())
+                .hasSize(1);
         assertThat(asked).hasValue(3);
     }
 
