@@ -26,16 +26,12 @@ public final class JsonResponses {
 
     /** A body already encoded as JSON text. */
     public static Future<Void> ok(RoutingContext ctx, String json) {
-        return send(ctx.response(), 200, json);
+        return send(ctx.response(), 200, Buffer.buffer(json));
     }
 
     /** A body already encoded as JSON bytes (the same buffer may be sent many times). */
     public static Future<Void> ok(RoutingContext ctx, Buffer json) {
-        HttpServerResponse response = ctx.response();
-        if (response.ended()) {
-            return Future.succeededFuture();
-        }
-        return headers(response.setStatusCode(200)).end(json);
+        return send(ctx.response(), 200, json);
     }
 
     public static Future<Void> status(RoutingContext ctx, Status status) {
@@ -43,10 +39,11 @@ public final class JsonResponses {
     }
 
     public static Future<Void> send(HttpServerResponse response, int code, JsonObject body) {
-        return send(response, code, body.encode());
+        return send(response, code, Buffer.buffer(body.encode()));
     }
 
-    private static Future<Void> send(HttpServerResponse response, int code, String body) {
+    /** A response that is already ended is left alone: ending it again would throw. */
+    private static Future<Void> send(HttpServerResponse response, int code, Buffer body) {
         if (response.ended()) {
             return Future.succeededFuture();
         }

@@ -228,9 +228,26 @@ class HttpErrorShapesTest {
     @Test
     void idleConnectionsAreClosedOnBothPorts() {
         HttpServerOptions limited = HttpServerLimits.apply(new HttpServerOptions());
-        assertThat(limited.getIdleTimeout()).isEqualTo(60);
+        assertThat(limited.getIdleTimeout()).isEqualTo(100);
         assertThat(limited.getIdleTimeoutUnit()).isEqualTo(TimeUnit.SECONDS);
         assertThat(limited.getInitialSettings().getMaxHeaderListSize()).isEqualTo(24 * 1024);
+    }
+
+    /**
+     * The server must not be the side that ends a pooled connection its usual clients still hold:
+     * a request sent as it closes fails. Vert.x's client drops an expired connection only on its
+     * pool cleaner's next tick (1 s), so it needs the margin.
+     */
+    @Test
+    void idleTimeoutOutlastsTheUsualClientsKeepAlive() {
+        int goIdleConnTimeout = 90; // net/http's DefaultTransport, also apimachinery's transport default
+        int prometheusScrapeInterval = 60; // its default; 120 s is common too
+        assertThat(HttpServerLimits.IDLE_TIMEOUT_SECONDS)
+                .isGreaterThanOrEqualTo(goIdleConnTimeout + 10)
+                .isGreaterThanOrEqualTo(HttpClientOptions.DEFAULT_KEEP_ALIVE_TIMEOUT + 10)
+                .isGreaterThanOrEqualTo(HttpClientOptions.DEFAULT_HTTP2_KEEP_ALIVE_TIMEOUT + 10)
+                .isGreaterThanOrEqualTo(prometheusScrapeInterval + 10)
+                .isLessThanOrEqualTo(2 * prometheusScrapeInterval - 10);
     }
 
     @Test

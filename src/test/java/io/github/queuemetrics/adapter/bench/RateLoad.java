@@ -1,5 +1,6 @@
 package io.github.queuemetrics.adapter.bench;
 
+import io.github.queuemetrics.adapter.api.HttpServerLimits;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -53,6 +54,9 @@ final class RateLoad implements AutoCloseable {
         }
     }
 
+    /** How long an unused pooled connection is kept: half the adapter's idle timeout. */
+    static final int KEEP_ALIVE_SECONDS = HttpServerLimits.IDLE_TIMEOUT_SECONDS / 2;
+
     private final Vertx vertx;
     private final HttpClient client;
     private final Context context;
@@ -70,6 +74,11 @@ final class RateLoad implements AutoCloseable {
                 .setProtocolVersion(version)
                 .setUseAlpn(version == HttpVersion.HTTP_2)
                 .setKeepAlive(true)
+                // Well under the adapter's idle timeout: Vert.x drops an expired connection only on
+                // its pool cleaner's next tick (1 s), and one the server closes as a request goes out
+                // fails that request (bench/README.md, "Idle connections").
+                .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
+                .setHttp2KeepAliveTimeout(KEEP_ALIVE_SECONDS)
                 .setSsl(https)
                 .setTrustAll(true)
                 .setVerifyHost(false);

@@ -4,6 +4,7 @@ package io.github.queuemetrics.adapter.e2e;
 import static io.github.queuemetrics.adapter.e2e.HostileClients.await;
 import static io.github.queuemetrics.adapter.e2e.HostileClients.many;
 
+import io.github.queuemetrics.adapter.api.HttpServerLimits;
 import io.github.queuemetrics.adapter.e2e.HostileClients.Answer;
 import io.github.queuemetrics.adapter.testsupport.Brokers;
 import java.io.IOException;
@@ -48,7 +49,7 @@ class HostileInputIT {
     private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
             "OPTIONS", "CONNECT", "TRACE", "other");
     /** Idle timeout of both ports (HttpServerLimits) plus a margin for a loaded machine. */
-    private static final Duration IDLE_CLOSED_WITHIN = Duration.ofSeconds(60 + 20);
+    private static final Duration IDLE_CLOSED_WITHIN = Duration.ofSeconds(HttpServerLimits.IDLE_TIMEOUT_SECONDS + 20);
 
     @TempDir
     static Path dir;

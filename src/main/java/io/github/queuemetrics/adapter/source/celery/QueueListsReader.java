@@ -127,6 +127,7 @@ final class QueueListsReader {
         Lists get(Jedis jedis, KnownHeads known) {
             int count = plan.listKeys.length;
             long[] lengths = new long[count];
+            byte[][] heads = new byte[count][];
             int[] toRead = new int[count];
             int toReadCount = 0;
             for (int l = 0; l < count; l++) {
@@ -139,9 +140,6 @@ final class QueueListsReader {
                 } catch (JedisDataException notAList) {
                     lengths[l] = 0; // WRONGTYPE: kombu's _size skips it too
                 }
-            }
-            byte[][] heads = new byte[count][];
-            for (int l = 0; l < count; l++) {
                 if (lengths[l] > 0) {
                     heads[l] = known.head(l, lengths[l]);
                     if (heads[l] == null) {
