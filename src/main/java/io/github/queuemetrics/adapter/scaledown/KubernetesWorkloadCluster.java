@@ -13,25 +13,34 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@link WorkloadCluster} through fabric8, with plain GET/LIST calls (two per review: the
- * StatefulSet and its pods) and JSON merge patches for the annotations. Fresh on every review;
- * an informer cache would save the reads and is the planned next step.
+ * {@link WorkloadCluster} through fabric8: the workloads and pods are read through
+ * {@link WorkloadInformers} (their watch caches, or GET/LIST while a cache cannot be trusted), the
+ * annotations written with JSON merge patches, whose answers the informers wait for before the
+ * cache is read again.
  */
 public final class KubernetesWorkloadCluster implements WorkloadCluster {
 
     private final KubernetesClient client;
+    private final WorkloadInformers reads;
 
+    /** Reads every time with GET/LIST (no informer started). */
     public KubernetesWorkloadCluster(KubernetesClient client) {
+        this(client, new WorkloadInformers(client, List.of()));
+    }
+
+    KubernetesWorkloadCluster(KubernetesClient client, WorkloadInformers reads) {
         this.client = client;
+        this.reads = reads;
     }
 
     @Override
     public Optional<StatefulSetShape> statefulSet(String namespace, String name) {
-        StatefulSet sts = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
+        StatefulSet sts = reads.statefulSet(namespace, name);
         if (sts == null || sts.getSpec() == null) {
             return Optional.empty();
         }
@@ -47,10 +56,8 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
 
     @Override
     public Map<String, PodState> pods(String namespace, StatefulSetShape statefulSet) {
-        var pods = client.pods().inNamespace(namespace);
-        var list = statefulSet.selector().isEmpty() ? pods.list() : pods.withLabels(statefulSet.selector()).list();
         Map<String, PodState> byName = new LinkedHashMap<>();
-        for (Pod pod : list.getItems()) {
+        for (Pod pod : reads.pods(namespace, statefulSet.selector())) {
             String name = pod.getMetadata().getName();
             if (Victims.ordinal(statefulSet.name(), name) < 0) {
                 continue; // another workload's pod under an overlapping selector
@@ -63,7 +70,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
 
     @Override
     public Optional<DeploymentShape> deployment(String namespace, String name) {
-        var deployment = client.apps().deployments().inNamespace(namespace).withName(name).get();
+        var deployment = reads.deployment(namespace, name);
         if (deployment == null || deployment.getSpec() == null) {
             return Optional.empty();
         }
@@ -76,10 +83,8 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
 
     @Override
     public Map<String, PodState> podsMatching(String namespace, Map<String, String> selector) {
-        var pods = client.pods().inNamespace(namespace);
-        var list = selector.isEmpty() ? pods.list() : pods.withLabels(selector).list();
         Map<String, PodState> byName = new LinkedHashMap<>();
-        for (Pod pod : list.getItems()) {
+        for (Pod pod : reads.pods(namespace, selector)) {
             if (pod.getMetadata().getDeletionTimestamp() != null) {
                 continue;
             }
@@ -119,7 +124,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
                 && !hasAny(current.getMetadata().getAnnotations())) {
             return;
         }
-        resource.edit(p -> {
+        reads.wrote(resource.edit(p -> {
             p.getMetadata().getAnnotations().remove(DrainAnnotations.SINCE);
             p.getMetadata().getAnnotations().remove(DrainAnnotations.QUEUES);
             p.getMetadata().getAnnotations().remove(DrainAnnotations.ASKED);
@@ -128,7 +133,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
             p.getMetadata().getAnnotations().remove(DrainAnnotations.DELETION_COST,
                     Integer.toString(DrainAnnotations.VICTIM_DELETION_COST));
             return p;
-        });
+        }));
     }
 
     private static boolean hasAny(Map<String, String> annotations) {
@@ -153,7 +158,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
 
     private void patchAnnotations(String namespace, String pod, Map<String, String> annotations) {
         String patch = Serialization.asJson(Map.of("metadata", Map.of("annotations", annotations)));
-        client.pods().inNamespace(namespace).withName(pod)
-                .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        reads.wrote(client.pods().inNamespace(namespace).withName(pod)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
     }
 }

@@ -89,7 +89,11 @@ public final class ScaleDownModule implements AutoCloseable {
                 command.run();
                 return null;
             }, false);
-            WorkloadCluster cluster = new KubernetesWorkloadCluster(client);
+            // Closed before the client (in reverse); until they have synced, reads are GET/LIST.
+            WorkloadInformers informers = new WorkloadInformers(client, scaleDown.get().workloads());
+            closeLater(informers);
+            informers.start();
+            WorkloadCluster cluster = new KubernetesWorkloadCluster(client, informers);
             StatefulSetReviewer reviewer = new StatefulSetReviewer(cluster, scaleDown.get().drainTimeout(), marks,
                     background, metrics, Clock.systemUTC(),
                     WorkerChecks.forReviews(scaleDown.get().undoAfter(), background, Clock.systemUTC()));
@@ -101,7 +105,7 @@ public final class ScaleDownModule implements AutoCloseable {
             startSweeping(client, new StaleDrainSweeper(cluster, scaleDown.get(), controls,
                     new DrainUndo(cluster, marks, metrics), Clock.systemUTC()), scaleDown.get());
             workers.drainingFrom(marks);
-            startReplicaGauges(new WorkloadReplicaGauges(registry, new WorkloadReplicaReader(client),
+            startReplicaGauges(new WorkloadReplicaGauges(registry, new WorkloadReplicaReader(client, informers),
                     scaleDown.get().workloads()));
             service.started(new ScaleDownService.Running(reviewer, deployments, controls));
             preStop.started(new PodDrain(new KubernetesPodLookup(client), cluster, scaleDown.get(), controls, marks,

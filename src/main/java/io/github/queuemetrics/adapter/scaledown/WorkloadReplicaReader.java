@@ -11,8 +11,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Reads a guarded workload's replica counts and the queue its HPA scales on, with plain GET/LIST
- * (no watch). Blocking; an API failure throws.
+ * Reads a guarded workload's replica counts (through {@link WorkloadInformers}: their watch cache,
+ * else a GET) and the queue its HPA scales on (a LIST of the namespace's HPAs). Blocking; an API
+ * failure throws.
  */
 final class WorkloadReplicaReader {
 
@@ -21,9 +22,16 @@ final class WorkloadReplicaReader {
     }
 
     private final KubernetesClient client;
+    private final WorkloadInformers reads;
 
+    /** Reads the workloads with a GET every time. */
     WorkloadReplicaReader(KubernetesClient client) {
+        this(client, new WorkloadInformers(client, List.of()));
+    }
+
+    WorkloadReplicaReader(KubernetesClient client, WorkloadInformers reads) {
         this.client = client;
+        this.reads = reads;
     }
 
     /** {@code .status.replicas} and {@code .spec.replicas} (1 when unset, as the API server defaults it); empty when it does not exist. */
@@ -31,15 +39,14 @@ final class WorkloadReplicaReader {
         Integer current;
         Integer desired;
         if (workload.kind() == WorkloadKind.STATEFUL_SET) {
-            var set = client.apps().statefulSets().inNamespace(workload.namespace()).withName(workload.name()).get();
+            var set = reads.statefulSet(workload.namespace(), workload.name());
             if (set == null) {
                 return Optional.empty();
             }
             current = set.getStatus() == null ? null : set.getStatus().getReplicas();
             desired = set.getSpec() == null ? null : set.getSpec().getReplicas();
         } else {
-            var deployment = client.apps().deployments().inNamespace(workload.namespace()).withName(workload.name())
-                    .get();
+            var deployment = reads.deployment(workload.namespace(), workload.name());
             if (deployment == null) {
                 return Optional.empty();
             }
