@@ -85,7 +85,11 @@ public final class DeploymentReviewer {
         if (!request.dryRun()) {
             undoAll(workload, workers, pods, victims, "it is no longer among the pods to remove");
             for (String victim : victims) {
-                cluster.setDeletionCost(ns, victim, DrainAnnotations.VICTIM_DELETION_COST);
+                // Written once: the HPA asks every 15 s while the drain lasts, and the pods are read
+                // fresh for each review (a watch, or a LIST right after the hook's own writes).
+                if (!pods.get(victim).deletionCost().equals(Optional.of(DrainAnnotations.VICTIM_DELETION_COST))) {
+                    cluster.setDeletionCost(ns, victim, DrainAnnotations.VICTIM_DELETION_COST);
+                }
             }
         }
         return drain.decide(request, workload, workers, from, to, victims, pods);

@@ -36,6 +36,19 @@ public final class DrainAnnotations {
     /** What the hook sets on a Deployment's victims: below any cost a person would choose. */
     public static final int VICTIM_DELETION_COST = -1_000_000;
 
+    /** The pod's deletion cost, if it has one that is an int (the API server accepts only those). */
+    static Optional<Integer> deletionCost(Map<String, String> annotations) {
+        String value = annotations == null ? null : annotations.get(DELETION_COST);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Integer.parseInt(value.trim()));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private DrainAnnotations() {

@@ -63,7 +63,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
                 continue; // another workload's pod under an overlapping selector
             }
             boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
-            byName.put(name, new PodState(name, running, DrainAnnotations.read(pod.getMetadata().getAnnotations())));
+            byName.put(name, state(pod, name, running));
         }
         return byName;
     }
@@ -90,9 +90,14 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
             }
             String name = pod.getMetadata().getName();
             boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
-            byName.put(name, new PodState(name, running, DrainAnnotations.read(pod.getMetadata().getAnnotations())));
+            byName.put(name, state(pod, name, running));
         }
         return byName;
+    }
+
+    private static PodState state(Pod pod, String name, boolean running) {
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        return new PodState(name, running, DrainAnnotations.read(annotations), DrainAnnotations.deletionCost(annotations));
     }
 
     @Override

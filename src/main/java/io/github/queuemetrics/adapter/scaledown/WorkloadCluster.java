@@ -64,11 +64,17 @@ public interface WorkloadCluster {
     }
 
     /**
-     * @param name    the pod's name
-     * @param running phase Running: its worker may hold tasks
-     * @param drain   the drain mark on it, if any
+     * @param name         the pod's name
+     * @param running      phase Running: its worker may hold tasks
+     * @param drain        the drain mark on it, if any
+     * @param deletionCost its {@code controller.kubernetes.io/pod-deletion-cost}, if set (and an int)
      */
-    record PodState(String name, boolean running, Optional<DrainMark> drain) {
+    record PodState(String name, boolean running, Optional<DrainMark> drain, Optional<Integer> deletionCost) {
+
+        /** A pod without a deletion cost. */
+        public PodState(String name, boolean running, Optional<DrainMark> drain) {
+            this(name, running, drain, Optional.empty());
+        }
     }
 
     /**

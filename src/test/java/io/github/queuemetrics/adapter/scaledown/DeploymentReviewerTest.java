@@ -68,6 +68,22 @@ class DeploymentReviewerTest {
     }
 
     @Test
+    void theDeletionCostIsWrittenOnceWhileTheHpaAsksAgain() {
+        workers.runs("celery@web-a", "tasks.sleep", "t-a").runs("celery@web-b", "tasks.sleep", "t-b")
+                .runs("celery@web-c", "tasks.sleep", "t-c");
+        assertThat(review(3, 2, false).allowed()).isFalse();
+        assertThat(review(3, 2, false).allowed()).isFalse();
+        assertThat(cluster.writes.stream().filter(w -> w.startsWith("cost "))).containsExactly("cost web-a -1000000");
+        // removed with an undo (or by someone else): written again
+        cluster.pods.put("web-a", new WorkloadCluster.PodState("web-a", true, cluster.pods.get("web-a").drain()));
+        review(3, 2, false);
+        assertThat(cluster.writes.stream().filter(w -> w.startsWith("cost "))).hasSize(2);
+        assertThat(DrainAnnotations.deletionCost(Map.of(DrainAnnotations.DELETION_COST, " -1000000"))).contains(-1_000_000);
+        assertThat(DrainAnnotations.deletionCost(Map.of(DrainAnnotations.DELETION_COST, "cheap"))).isEmpty();
+        assertThat(DrainAnnotations.deletionCost(null)).isEmpty();
+    }
+
+    @Test
     void theIdlePodGoesFirstAndAllowedAtOnce() {
         workers.runs("celery@web-a", "tasks.sleep", "t-a").runs("celery@web-c", "tasks.sleep", "t-c")
                 .prefetched("celery@web-c", 1);

@@ -26,11 +26,11 @@ final class FakeCluster implements WorkloadCluster {
     }
 
     void notRunning(String pod) {
-        pods.put(pod, new PodState(pod, false, pods.get(pod).drain()));
+        pods.put(pod, new PodState(pod, false, pods.get(pod).drain(), pods.get(pod).deletionCost()));
     }
 
     void marked(String pod, DrainMark mark) {
-        pods.put(pod, new PodState(pod, pods.get(pod).running(), Optional.of(mark)));
+        pods.put(pod, new PodState(pod, pods.get(pod).running(), Optional.of(mark), pods.get(pod).deletionCost()));
     }
 
     @Override
@@ -72,6 +72,8 @@ final class FakeCluster implements WorkloadCluster {
     public void setDeletionCost(String namespace, String pod, int cost) {
         fail();
         writes.add("cost " + pod + " " + cost);
+        PodState state = pods.get(pod);
+        pods.put(pod, new PodState(pod, state.running(), state.drain(), Optional.of(cost)));
     }
 
     @Override
