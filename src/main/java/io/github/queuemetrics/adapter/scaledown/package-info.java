@@ -29,6 +29,9 @@
  * {@link io.github.queuemetrics.adapter.scaledown.PreStopAuthorizer} seam. The sweeper runs only on
  * the replica holding the {@link io.github.queuemetrics.adapter.scaledown.SweepLease}.
  *
- * <p>Next step (issue 7): informers in place of the GET/LIST per review.
+ * <p>Reads: {@link io.github.queuemetrics.adapter.scaledown.WorkloadInformers} (watches, with a GET/LIST
+ * fallback). Broker round trips: {@link io.github.queuemetrics.adapter.scaledown.WorkerChecks} runs a
+ * review's questions to the workers in the background and answers from an earlier check where that
+ * is safe (it would allow, and its drain and worker still stand).
  */
 package io.github.queuemetrics.adapter.scaledown;
