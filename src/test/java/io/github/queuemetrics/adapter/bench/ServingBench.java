@@ -30,7 +30,11 @@ import redis.clients.jedis.Jedis;
  *       HTTP/1.1).</li>
  * </ol>
  *
- * <pre>bench/run.sh serving [seconds=10] [pairs=3] [warmupSeconds=20]</pre>
+ * <p>With {@code extraFlags}, a second adapter process started with the image's flags plus those
+ * takes the bare server's place, and the ratios are that adapter's over the first (the cost of a
+ * JVM flag on the serving path).
+ *
+ * <pre>bench/run.sh serving [seconds=10] [pairs=3] [warmupSeconds=20] ["extraFlags"]</pre>
  */
 public final class ServingBench {
 
@@ -45,6 +49,7 @@ public final class ServingBench {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         int pairs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        List<String> extra = args.length > 3 && !args[3].isBlank() ? List.of(args[3].trim().split("\\s+")) : List.of();
         URI redis = Brokers.redisUri(REDIS_DB);
         Path dir = Files.createTempDirectory("qma-serving-");
         List<String> flags = SoakBench.imageJvmFlags();
@@ -63,6 +68,10 @@ public final class ServingBench {
                     """.formatted(redis);
             try (AdapterJar adapter = AdapterJar.start(dir, yaml, flags, Map.of("MALLOC_ARENA_MAX", "2"))) {
                 String adapterUrl = "https://127.0.0.1:" + adapter.securePort() + PATH;
+                if (!extra.isEmpty()) {
+                    compareFlags(dir, yaml, flags, extra, adapterUrl, seconds, pairs, warmup);
+                    return;
+                }
                 Path body = Files.write(dir.resolve("body.json"), fetch(adapterUrl));
                 int barePort = freePort();
                 List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
@@ -80,7 +89,8 @@ public final class ServingBench {
                     if (!java.util.Arrays.equals(fetch(bareUrl), Files.readAllBytes(body))) {
                         throw new IllegalStateException("the bare server does not answer the adapter's bytes");
                     }
-                    measure(adapterUrl, bareUrl, seconds, pairs, warmup, Files.size(body));
+                    System.out.printf("serving: adapter vs bare, body %d bytes%n", Files.size(body));
+                    measure("bare", bareUrl, "adapter", adapterUrl, seconds, pairs, warmup);
                 } finally {
                     bare.destroy();
                     bare.waitFor();
@@ -93,26 +103,50 @@ public final class ServingBench {
         }
     }
 
-    private static void measure(String adapterUrl, String bareUrl, int seconds, int pairs, int warmup, long bodyBytes)
-            throws Exception {
-        System.out.println("warm-up: " + HttpBench.wrk("bare", bareUrl, warmup, 32, 1) + " / "
-                + HttpBench.wrk("adapter", adapterUrl, warmup, 32, 1));
+    /**
+     * A second adapter with the image's flags plus {@code extra} (e.g. a JIT flag) in place of the
+     * bare server: the same load against both, so the ratio is what the flags cost or gain.
+     */
+    private static void compareFlags(Path dir, String yaml, List<String> flags, List<String> extra, String adapterUrl,
+                                     int seconds, int pairs, int warmup) throws Exception {
+        List<String> withExtra = new ArrayList<>(flags);
+        withExtra.addAll(extra);
+        Path otherDir = Files.createDirectories(dir.resolve("extra-flags")); // its own config and log
+        try (AdapterJar other = AdapterJar.start(otherDir, yaml, withExtra, Map.of("MALLOC_ARENA_MAX", "2"))) {
+            String otherUrl = "https://127.0.0.1:" + other.securePort() + PATH;
+            // the same answer but for the poll times in it (two processes poll at different moments)
+            int otherLength = fetch(otherUrl).length;
+            int length = fetch(adapterUrl).length;
+            if (otherLength != length) {
+                throw new IllegalStateException("the two adapters answer " + length + " and " + otherLength + " bytes");
+            }
+            System.out.println("serving: adapter with the image's flags vs adapter with " + String.join(" ", extra)
+                    + " added");
+            measure("adapter", adapterUrl, "adapter " + String.join(" ", extra), otherUrl, seconds, pairs, warmup);
+        }
+    }
+
+    /** wrk pairs (ratio {@code other / base}), then open-loop latency over HTTP/1.1 and HTTP/2 for both. */
+    private static void measure(String baseName, String baseUrl, String otherName, String otherUrl, int seconds,
+                                int pairs, int warmup) throws Exception {
+        System.out.println("warm-up: " + HttpBench.wrk(baseName, baseUrl, warmup, 32, 1) + " / "
+                + HttpBench.wrk(otherName, otherUrl, warmup, 32, 1));
         double[] ratios = new double[pairs];
         for (int i = 0; i < pairs; i++) {
-            boolean bareFirst = i % 2 == 0;
-            HttpBench.WrkRun first = HttpBench.wrk(bareFirst ? "bare" : "adapter", bareFirst ? bareUrl : adapterUrl,
+            boolean baseFirst = i % 2 == 0;
+            HttpBench.WrkRun first = HttpBench.wrk(baseFirst ? baseName : otherName, baseFirst ? baseUrl : otherUrl,
                     seconds, 32, 1);
-            HttpBench.WrkRun second = HttpBench.wrk(bareFirst ? "adapter" : "bare", bareFirst ? adapterUrl : bareUrl,
+            HttpBench.WrkRun second = HttpBench.wrk(baseFirst ? otherName : baseName, baseFirst ? otherUrl : baseUrl,
                     seconds, 32, 1);
-            HttpBench.WrkRun bare = bareFirst ? first : second;
-            HttpBench.WrkRun adapter = bareFirst ? second : first;
-            ratios[i] = adapter.requestsPerSecond() / bare.requestsPerSecond();
-            System.out.printf("pair %d: %s | %s | adapter/bare %.2f%n", i + 1, bare, adapter, ratios[i]);
+            HttpBench.WrkRun base = baseFirst ? first : second;
+            HttpBench.WrkRun other = baseFirst ? second : first;
+            ratios[i] = other.requestsPerSecond() / base.requestsPerSecond();
+            System.out.printf("pair %d: %s | %s | %s/%s %.2f%n", i + 1, base, other, otherName, baseName, ratios[i]);
         }
-        System.out.printf("serving: wrk -t1 -c32, %d pairs of %d s, body %d bytes: adapter/bare median %.2f%n", pairs,
-                seconds, bodyBytes, BenchStats.median(ratios));
-        for (String url : List.of(bareUrl, adapterUrl)) {
-            String server = url.equals(bareUrl) ? "bare" : "adapter";
+        System.out.printf("serving: wrk -t1 -c32, %d pairs of %d s: %s/%s median %.2f%n", pairs, seconds, otherName,
+                baseName, BenchStats.median(ratios));
+        for (String url : List.of(baseUrl, otherUrl)) {
+            String server = url.equals(baseUrl) ? baseName : otherName;
             double[] means = new double[2];
             for (HttpVersion version : List.of(HttpVersion.HTTP_1_1, HttpVersion.HTTP_2)) {
                 try (RateLoad load = new RateLoad(true, 10, version)) {
