@@ -20,6 +20,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Resident memory of the real jar with 10,000 queues configured. Target (issue 9): under 150 MiB.
@@ -30,7 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code seconds} sends 20 metric GETs per second over HTTPS (an HPA-like selector), scrapes
  * {@code /metrics} every 5 s (the whole 10,000-queue exposition, as Prometheus would) and samples
  * {@code VmRSS} from {@code /proc/PID/status} every second. Reports the last and the highest
- * sample and {@code VmHWM}. DB 12 is emptied at the end.
+ * sample and {@code VmHWM}, the metric GETs' latency, and from the adapter's own {@code /metrics}
+ * its mean poll time and CPU use over the second half of the run (JIT flags cost CPU, not memory).
+ * DB 12 is emptied at the end.
  *
  * <p>Flag sets (separated by {@code |}): by default the image's JVM flags (read from the
  * Dockerfile) as the JVM sees them under the Deployment's 384 MiB limit ({@code -XX:MaxRAM=384m},
@@ -84,13 +89,23 @@ public final class MemoryBench {
             double readySeconds = (System.nanoTime() - started) / 1e9;
             long afterStart = adapter.statusKib("VmRSS");
             AtomicLong maxRss = new AtomicLong(afterStart);
+            // the second half's samples: one sample at the end depends on where GC and the trim are
+            List<Long> laterRss = java.util.Collections.synchronizedList(new ArrayList<>());
+            long sampling = System.nanoTime();
             AtomicLong scrapes = new AtomicLong();
             AtomicLong scrapeBytes = new AtomicLong();
+            AtomicReference<Snapshot> halfway = new AtomicReference<>();
+            AtomicReference<Snapshot> last = new AtomicReference<>();
+            long loadStart = System.nanoTime();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
             timer.scheduleAtFixedRate(() -> {
                 try {
-                    maxRss.accumulateAndGet(adapter.statusKib("VmRSS"), Math::max);
+                    long kib = adapter.statusKib("VmRSS");
+                    maxRss.accumulateAndGet(kib, Math::max);
+                    if (System.nanoTime() - sampling >= seconds * 500_000_000L) {
+                        laterRss.add(kib);
+                    }
                 } catch (Exception e) {
                     // the process may be exiting
                 }
@@ -102,6 +117,11 @@ public final class MemoryBench {
                     if (r.statusCode() == 200) {
                         scrapes.incrementAndGet();
                         scrapeBytes.set(r.body().length);
+                        Snapshot now = Snapshot.of(new String(r.body(), StandardCharsets.UTF_8));
+                        last.set(now);
+                        if (now.nanos() - loadStart >= seconds * 500_000_000L) {
+                            halfway.compareAndSet(null, now);
+                        }
                     }
                 } catch (Exception e) {
                     System.err.println("scrape failed: " + e);
@@ -122,7 +142,58 @@ public final class MemoryBench {
                             + "%.0f MiB, VmHWM %.0f MiB); %d metric GETs ok, %d errors%s, %d /metrics scrapes of %.1f MB",
                     readySeconds, afterStart / 1024.0, rss / 1024.0, seconds, Math.max(rss, maxRss.get()) / 1024.0,
                     hwm / 1024.0, load.ok(), load.errors(),
-                    load.firstError() == null ? "" : " (first: " + load.firstError() + ")", scrapes.get(), scrapeBytes.get() / 1e6) + nmt;
+                    load.firstError() == null ? "" : " (first: " + load.firstError() + ")", scrapes.get(), scrapeBytes.get() / 1e6)
+                    + String.format("; metric GET p50 %.2f ms, p99 %.2f ms", load.latency().getValueAtPercentile(50) / 1000.0,
+                            load.latency().getValueAtPercentile(99) / 1000.0)
+                    + secondHalfRss(laterRss) + Snapshot.secondHalf(halfway.get(), last.get()) + nmt;
+        }
+    }
+
+    private static String secondHalfRss(List<Long> kib) {
+        synchronized (kib) {
+            if (kib.isEmpty()) {
+                return "";
+            }
+            var stats = kib.stream().mapToLong(Long::longValue).summaryStatistics();
+            return String.format("; VmRSS over the second half (%d samples): mean %.1f MiB [%.0f-%.0f]", stats.getCount(),
+                    stats.getAverage() / 1024, stats.getMin() / 1024.0, stats.getMax() / 1024.0);
+        }
+    }
+
+    /**
+     * What the adapter's own /metrics says at one scrape: the polls of the source so far (their
+     * count and summed time) and the process's CPU time, to compare flag sets (the JIT's) by the
+     * work the adapter does with them, not only by memory.
+     */
+    record Snapshot(long nanos, double polls, double pollSeconds, double cpuSeconds) {
+
+        private static final Pattern POLL_COUNT = Pattern
+                .compile("(?m)^adapter_poll_seconds_count\\{[^}]*} (\\S+)$");
+        private static final Pattern POLL_SUM = Pattern
+                .compile("(?m)^adapter_poll_seconds_sum\\{[^}]*} (\\S+)$");
+        private static final Pattern CPU = Pattern
+                .compile("(?m)^process_cpu_time_ns_total (\\S+)$");
+
+        static Snapshot of(String exposition) {
+            return new Snapshot(System.nanoTime(), value(POLL_COUNT, exposition), value(POLL_SUM, exposition),
+                    value(CPU, exposition) / 1e9);
+        }
+
+        private static double value(Pattern p, String exposition) {
+            Matcher m = p.matcher(exposition);
+            return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        }
+
+        /** Mean poll time and CPU use between the first scrape past half the run and the last one. */
+        static String secondHalf(Snapshot from, Snapshot to) {
+            if (from == null || to == null || to.nanos() <= from.nanos()) {
+                return "; second half: no scrapes";
+            }
+            double polls = to.polls() - from.polls();
+            double wall = (to.nanos() - from.nanos()) / 1e9;
+            return String.format("; second half (%.0f s): %.0f polls, mean poll %.1f ms, adapter CPU %.1f%% of a core",
+                    wall, polls, polls > 0 ? (to.pollSeconds() - from.pollSeconds()) / polls * 1000 : Double.NaN,
+                    (to.cpuSeconds() - from.cpuSeconds()) / wall * 100);
         }
     }
 
@@ -136,7 +207,7 @@ public final class MemoryBench {
         String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         jcmd.waitFor();
         StringBuilder sb = new StringBuilder("; NMT committed:");
-        java.util.regex.Matcher m = java.util.regex.Pattern
+        Matcher m = Pattern
                 .compile("(?m)^(?:-\\s+|\\s*)(Total|[A-Z][A-Za-z ]+?):? \\(?reserved=\\d+KB, committed=(\\d+)KB").matcher(out);
         while (m.find()) {
             long kib = Long.parseLong(m.group(2));

@@ -30,7 +30,11 @@ import redis.clients.jedis.Jedis;
  *       (goal: HTTP/2 within 20% of HTTP/1.1; see {@link #latency}).</li>
  * </ol>
  *
- * <pre>bench/run.sh serving [seconds=10] [pairs=3] [warmupSeconds=20] [latencyRounds=7] [latencySeconds=10]</pre>
+ * <p>With {@code extraFlags}, a second adapter process started with the image's flags plus those
+ * takes the bare server's place, and the ratios are that adapter's over the first (the cost of a
+ * JVM flag on the serving path).
+ *
+ * <pre>bench/run.sh serving [seconds=10] [pairs=3] [warmupSeconds=20] [latencyRounds=7] [latencySeconds=10] ["extraFlags"]</pre>
  * ({@code pairs} 0: the latency rounds only).
  */
 public final class ServingBench {
@@ -48,6 +52,7 @@ public final class ServingBench {
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 7;
         int roundSeconds = args.length > 4 ? Integer.parseInt(args[4]) : 10;
+        List<String> extra = args.length > 5 && !args[5].isBlank() ? List.of(args[5].trim().split("\\s+")) : List.of();
         URI redis = Brokers.redisUri(REDIS_DB);
         Path dir = Files.createTempDirectory("qma-serving-");
         List<String> flags = SoakBench.imageJvmFlags();
@@ -66,6 +71,10 @@ public final class ServingBench {
                     """.formatted(redis);
             try (AdapterJar adapter = AdapterJar.start(dir, yaml, flags, Map.of("MALLOC_ARENA_MAX", "2"))) {
                 String adapterUrl = "https://127.0.0.1:" + adapter.securePort() + PATH;
+                if (!extra.isEmpty()) {
+                    compareFlags(dir, yaml, flags, extra, adapterUrl, seconds, pairs, warmup, rounds, roundSeconds);
+                    return;
+                }
                 Path body = Files.write(dir.resolve("body.json"), fetch(adapterUrl));
                 int barePort = freePort();
                 List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
@@ -83,10 +92,11 @@ public final class ServingBench {
                     if (!java.util.Arrays.equals(fetch(bareUrl), Files.readAllBytes(body))) {
                         throw new IllegalStateException("the bare server does not answer the adapter's bytes");
                     }
+                    System.out.printf("serving: adapter vs bare, body %d bytes%n", Files.size(body));
                     if (pairs > 0) {
-                        measure(adapterUrl, bareUrl, seconds, pairs, warmup, Files.size(body));
+                        measure("bare", bareUrl, "adapter", adapterUrl, seconds, pairs, warmup);
                     }
-                    latency(adapterUrl, bareUrl, rounds, roundSeconds);
+                    latency("bare", bareUrl, "adapter", adapterUrl, rounds, roundSeconds);
                 } finally {
                     bare.destroy();
                     bare.waitFor();
@@ -99,24 +109,52 @@ public final class ServingBench {
         }
     }
 
-    private static void measure(String adapterUrl, String bareUrl, int seconds, int pairs, int warmup, long bodyBytes)
-            throws Exception {
-        System.out.println("warm-up: " + HttpBench.wrk("bare", bareUrl, warmup, 32, 1) + " / "
-                + HttpBench.wrk("adapter", adapterUrl, warmup, 32, 1));
+    /**
+     * A second adapter with the image's flags plus {@code extra} (e.g. a JIT flag) in place of the
+     * bare server: the same load against both, so the ratio is what the flags cost or gain.
+     */
+    private static void compareFlags(Path dir, String yaml, List<String> flags, List<String> extra, String adapterUrl,
+                                     int seconds, int pairs, int warmup, int rounds, int roundSeconds) throws Exception {
+        List<String> withExtra = new ArrayList<>(flags);
+        withExtra.addAll(extra);
+        Path otherDir = Files.createDirectories(dir.resolve("extra-flags")); // its own config and log
+        try (AdapterJar other = AdapterJar.start(otherDir, yaml, withExtra, Map.of("MALLOC_ARENA_MAX", "2"))) {
+            String otherUrl = "https://127.0.0.1:" + other.securePort() + PATH;
+            // the same answer but for the poll times in it (two processes poll at different moments)
+            int otherLength = fetch(otherUrl).length;
+            int length = fetch(adapterUrl).length;
+            if (otherLength != length) {
+                throw new IllegalStateException("the two adapters answer " + length + " and " + otherLength + " bytes");
+            }
+            String otherName = "adapter " + String.join(" ", extra);
+            System.out.println("serving: adapter with the image's flags vs adapter with " + String.join(" ", extra)
+                    + " added");
+            if (pairs > 0) {
+                measure("adapter", adapterUrl, otherName, otherUrl, seconds, pairs, warmup);
+            }
+            latency("adapter", adapterUrl, otherName, otherUrl, rounds, roundSeconds);
+        }
+    }
+
+    /** wrk pairs, alternating which goes first; the ratio {@code other / base} per pair and its median. */
+    private static void measure(String baseName, String baseUrl, String otherName, String otherUrl, int seconds,
+                                int pairs, int warmup) throws Exception {
+        System.out.println("warm-up: " + HttpBench.wrk(baseName, baseUrl, warmup, 32, 1) + " / "
+                + HttpBench.wrk(otherName, otherUrl, warmup, 32, 1));
         double[] ratios = new double[pairs];
         for (int i = 0; i < pairs; i++) {
-            boolean bareFirst = i % 2 == 0;
-            HttpBench.WrkRun first = HttpBench.wrk(bareFirst ? "bare" : "adapter", bareFirst ? bareUrl : adapterUrl,
+            boolean baseFirst = i % 2 == 0;
+            HttpBench.WrkRun first = HttpBench.wrk(baseFirst ? baseName : otherName, baseFirst ? baseUrl : otherUrl,
                     seconds, 32, 1);
-            HttpBench.WrkRun second = HttpBench.wrk(bareFirst ? "adapter" : "bare", bareFirst ? adapterUrl : bareUrl,
+            HttpBench.WrkRun second = HttpBench.wrk(baseFirst ? otherName : baseName, baseFirst ? otherUrl : baseUrl,
                     seconds, 32, 1);
-            HttpBench.WrkRun bare = bareFirst ? first : second;
-            HttpBench.WrkRun adapter = bareFirst ? second : first;
-            ratios[i] = adapter.requestsPerSecond() / bare.requestsPerSecond();
-            System.out.printf("pair %d: %s | %s | adapter/bare %.2f%n", i + 1, bare, adapter, ratios[i]);
+            HttpBench.WrkRun base = baseFirst ? first : second;
+            HttpBench.WrkRun other = baseFirst ? second : first;
+            ratios[i] = other.requestsPerSecond() / base.requestsPerSecond();
+            System.out.printf("pair %d: %s | %s | %s/%s %.2f%n", i + 1, base, other, otherName, baseName, ratios[i]);
         }
-        System.out.printf("serving: wrk -t1 -c32, %d pairs of %d s, body %d bytes: adapter/bare median %.2f%n", pairs,
-                seconds, bodyBytes, BenchStats.median(ratios));
+        System.out.printf("serving: wrk -t1 -c32, %d pairs of %d s: %s/%s median %.2f%n", pairs, seconds, otherName,
+                baseName, BenchStats.median(ratios));
     }
 
     /**
@@ -127,9 +165,10 @@ public final class ServingBench {
      * next, so the verdict rests on the median of the per-round ratios, not on one pair of means.
      * Each (server, protocol) keeps its client, and its connections, across rounds.
      */
-    private static void latency(String adapterUrl, String bareUrl, int rounds, int seconds) throws Exception {
-        List<String> names = List.of("bare", "adapter");
-        List<URI> urls = List.of(URI.create(bareUrl), URI.create(adapterUrl));
+    private static void latency(String baseName, String baseUrl, String otherName, String otherUrl, int rounds,
+                                int seconds) throws Exception {
+        List<String> names = List.of(baseName, otherName);
+        List<URI> urls = List.of(URI.create(baseUrl), URI.create(otherUrl));
         List<HttpVersion> versions = List.of(HttpVersion.HTTP_1_1, HttpVersion.HTTP_2);
         RateLoad[][] loads = new RateLoad[2][2];
         double[][][] means = new double[2][2][rounds];
@@ -153,8 +192,8 @@ public final class ServingBench {
                                 versions.get(v), means[s][v][r], result, BenchStats.machine());
                     }
                 }
-                System.out.printf("round %d: h2/h1 mean latency bare %.2f, adapter %.2f%n", r + 1,
-                        means[0][1][r] / means[0][0][r], means[1][1][r] / means[1][0][r]);
+                System.out.printf("round %d: h2/h1 mean latency %s %.2f, %s %.2f%n", r + 1, baseName,
+                        means[0][1][r] / means[0][0][r], otherName, means[1][1][r] / means[1][0][r]);
             }
         } finally {
             for (RateLoad[] pair : loads) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Signature;
@@ -11,10 +13,12 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SelfSignedCertificateTest {
 
@@ -57,6 +61,61 @@ class SelfSignedCertificateTest {
         verifier.initVerify(generated.certificate().getPublicKey());
         verifier.update(data);
         assertThat(verifier.verify(signature)).isTrue();
+    }
+
+    /** openssl reads the hand-made DER as well as the JDK does, with every extension where it belongs. */
+    @Test
+    void opensslReadsTheCertificateAndItsExtensions(@TempDir Path dir) throws Exception {
+        SelfSignedCertificate generated = SelfSignedCertificate.generate(List.of("qma.workers.svc", "fd00::7"));
+        Files.writeString(dir.resolve("tls.crt"), generated.certificatePem());
+        Files.writeString(dir.resolve("tls.key"), generated.privateKeyPem());
+
+        String text = openssl(dir, "x509", "-in", "tls.crt", "-noout", "-text");
+        assertThat(text).contains("Version: 3 (0x2)", "Signature Algorithm: ecdsa-with-SHA256",
+                "Issuer: CN = queue-metrics-adapter", "Subject: CN = queue-metrics-adapter", "ASN1 OID: prime256v1",
+                "X509v3 Basic Constraints: critical", "CA:FALSE", "X509v3 Key Usage: critical", "Digital Signature",
+                "TLS Web Server Authentication", "X509v3 Subject Key Identifier",
+                "DNS:localhost, IP Address:127.0.0.1, DNS:qma.workers.svc, IP Address:FD00:0:0:0:0:0:0:7");
+        // valid now and for the next 364 days, not after the 366th
+        openssl(dir, "x509", "-in", "tls.crt", "-noout", "-checkend", String.valueOf(364L * 86400));
+        assertThat(exitCode(dir, "x509", "-in", "tls.crt", "-noout", "-checkend", String.valueOf(366L * 86400)))
+                .isEqualTo(1);
+        // the key file is the certificate's key
+        assertThat(openssl(dir, "pkey", "-in", "tls.key", "-pubout"))
+                .isEqualTo(openssl(dir, "x509", "-in", "tls.crt", "-noout", "-pubkey"));
+        // and the signature is the key's: the certificate verifies against itself as the trust anchor
+        assertThat(openssl(dir, "verify", "-partial_chain", "-CAfile", "tls.crt", "tls.crt")).contains("tls.crt: OK");
+    }
+
+    @Test
+    void onlyIpLiteralsBecomeIpAddresses() throws Exception {
+        assertThat(SelfSignedCertificate.ipAddress("10.0.0.7")).containsExactly(10, 0, 0, 7);
+        assertThat(SelfSignedCertificate.ipAddress("::1")).hasSize(16);
+        assertThat(SelfSignedCertificate.ipAddress("fd00::7")).hasSize(16);
+        // names, never looked up: a dotted name with digits, a name starting with hex digits, a bad octet
+        assertThat(SelfSignedCertificate.ipAddress("10.0.0.7.nip.io")).isNull();
+        assertThat(SelfSignedCertificate.ipAddress("cafe.example")).isNull();
+        assertThat(SelfSignedCertificate.ipAddress("10.0.0.256")).isNull();
+        assertThat(SelfSignedCertificate.ipAddress("qma.workers.svc")).isNull();
+    }
+
+    private static String openssl(Path dir, String... args) throws Exception {
+        Process p = start(dir, args);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("openssl %s: %s", String.join(" ", args), out).isZero();
+        return out;
+    }
+
+    private static int exitCode(Path dir, String... args) throws Exception {
+        Process p = start(dir, args);
+        p.getInputStream().readAllBytes();
+        return p.waitFor();
+    }
+
+    private static Process start(Path dir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("openssl"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     }
 
     @Test
