@@ -6,16 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.queuemetrics.adapter.scaledown.WorkerChecks.Check;
 import io.github.queuemetrics.adapter.scaledown.WorkerControl.RunningTask;
 import io.github.queuemetrics.adapter.scaledown.WorkerControl.WorkerLoad;
-import java.time.Clock;
+import io.github.queuemetrics.adapter.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,23 +24,7 @@ class WorkerChecksTest {
     static final Duration QUICK = Duration.ofMillis(30);
     static final Duration PATIENT = Duration.ofMillis(400);
 
-    final AtomicReference<Instant> now = new AtomicReference<>(T0);
-    final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    final MutableClock clock = new MutableClock(T0);
     final SlowWorkers slow = new SlowWorkers();
     final WorkerChecks checks = new WorkerChecks(QUICK, PATIENT, Duration.ofSeconds(30), Duration.ZERO, slow, clock);
     final AtomicInteger asked = new AtomicInteger();
@@ -69,7 +51,7 @@ class WorkerChecksTest {
     @Test
     void slowWorkersAreAnsweredForByTheLastCheckThatStillHoldsAndSettlesTheAnswer() {
         checks.get("k", () -> answer(null), c -> true, c -> true);
-        now.set(T0.plusSeconds(15));
+        clock.set(T0.plusSeconds(15));
         slow.close();
 
         long started = System.nanoTime();
@@ -91,7 +73,7 @@ class WorkerChecksTest {
     @Test
     void anEarlierCheckThatDoesNotSettleTheAnswerWaitsForTheWorkersFirst() {
         checks.get("k", () -> answer("t-1"), c -> true, c -> true);
-        now.set(T0.plusSeconds(15));
+        clock.set(T0.plusSeconds(15));
         slow.close();
 
         long started = System.nanoTime();
@@ -104,7 +86,7 @@ class WorkerChecksTest {
         // with workers that answer in time, the review's own check answers
         slow.open();
         slow.awaitIdle();
-        now.set(T0.plusSeconds(30));
+        clock.set(T0.plusSeconds(30));
         assertThat(checks.get("k", () -> answer(null), c -> true, c -> false).at()).isEqualTo(T0.plusSeconds(30));
     }
 
@@ -121,7 +103,7 @@ class WorkerChecksTest {
     @Test
     void anEarlierCheckOlderThanMaxAgeIsNotUsed() {
         checks.get("k", () -> answer(null), c -> true, c -> true);
-        now.set(T0.plusSeconds(31));
+        clock.set(T0.plusSeconds(31));
         slow.close();
         assertThatThrownBy(() -> checks.get("k", () -> answer(null), c -> true, c -> true))
                 .isInstanceOf(IllegalStateException.class);
@@ -175,13 +157,13 @@ class WorkerChecksTest {
         WorkerChecks reusing = new WorkerChecks(QUICK, PATIENT, Duration.ofSeconds(30), Duration.ofSeconds(2), slow,
                 clock);
         reusing.get("k", () -> answer("t-1"), c -> true, c -> true);
-        now.set(T0.plusMillis(1_999));
+        clock.set(T0.plusMillis(1_999));
         assertThat(reusing.get("k", () -> answer(null), c -> true, c -> true).at()).isEqualTo(T0);
         assertThat(asked).hasValue(1);
         // unless it no longer holds
         assertThat(reusing.get("k", () -> answer(null), c -> false, c -> true).loads().get("celery@wk-2").idle())
                 .isTrue();
-        now.set(T0.plusMillis(4_100));
+        clock.set(T0.plusMillis(4_100));
         assertThat(reusing.get("k", () -> answer("t-2"), c -> true, c -> true).loads().get("celery@wk-2").running())
                 .hasSize(1);
         assertThat(asked).hasValue(3);
