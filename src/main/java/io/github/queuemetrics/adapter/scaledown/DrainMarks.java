@@ -26,10 +26,6 @@ public final class DrainMarks implements DrainingWorkers {
         this.undoAfter = undoAfter;
     }
 
-    public Duration undoAfter() {
-        return undoAfter;
-    }
-
     /** Records that a review asked to drain {@code namespace/pod} (whose worker is {@code worker}) now. */
     public void draining(String namespace, String pod, String worker, String workload, Instant since, Instant now) {
         byPod.put(key(namespace, pod), new Mark(worker, workload, since, now));

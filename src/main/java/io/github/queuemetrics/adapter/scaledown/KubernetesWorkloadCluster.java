@@ -62,8 +62,7 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
             if (Victims.ordinal(statefulSet.name(), name) < 0) {
                 continue; // another workload's pod under an overlapping selector
             }
-            boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
-            byName.put(name, state(pod, name, running));
+            byName.put(name, state(pod));
         }
         return byName;
     }
@@ -89,15 +88,17 @@ public final class KubernetesWorkloadCluster implements WorkloadCluster {
                 continue;
             }
             String name = pod.getMetadata().getName();
-            boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
-            byName.put(name, state(pod, name, running));
+            byName.put(name, state(pod));
         }
         return byName;
     }
 
-    private static PodState state(Pod pod, String name, boolean running) {
+    /** Running: phase Running, so its worker may hold tasks. */
+    private static PodState state(Pod pod) {
+        boolean running = pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        return new PodState(name, running, DrainAnnotations.read(annotations), DrainAnnotations.deletionCost(annotations));
+        return new PodState(pod.getMetadata().getName(), running, DrainAnnotations.read(annotations),
+                DrainAnnotations.deletionCost(annotations));
     }
 
     @Override
